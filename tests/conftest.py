@@ -1,0 +1,44 @@
+"""Shared fixtures: where the reference data lives, and how its absence is handled.
+
+The reference files (golden vectors, HandMesh template) are MANO-derived and never copied into
+this repository. Tests read them from ``../shared/reference`` (or ``$MOBRECON_REFERENCE_DIR``).
+Where they are absent a test skips with the reason, except under CI (``CI=true``), where the
+absence is a failure: CI must never pass by skipping the parity tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = Path(os.environ.get("MOBRECON_REFERENCE_DIR", REPO_ROOT.parent / "shared" / "reference"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_reference(*relative: str) -> Path:
+    """Path of a file or folder under the reference dir; skip (or fail in CI) if it is absent."""
+    path = REFERENCE_DIR.joinpath(*relative)
+    if not path.exists():
+        reason = f"reference data {path} is absent (it is not shipped; put ../shared/reference beside the checkout)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    return require_reference()
+
+
+@pytest.fixture(scope="session")
+def template_dir() -> Path:
+    return require_reference("template")
+
+
+@pytest.fixture(scope="session")
+def derived_topology_npz() -> Path:
+    return require_reference("topology-derived.npz")
