@@ -1,0 +1,155 @@
+"""MobRecon 3D decoder: mesh upsampling and spiral convolutions from 49 to 778 vertices.
+
+Reference: HandMesh ``mobrecon/models/modules.py`` (``Pool``, ``SpiralDeblock``,
+``Reg2DDecode3D``). Four blocks of (x2 mesh upsampling, mesh conv, ReLU), then a mesh conv
+head to xyz. Widths 256 -> 256 -> 128 -> 64 -> 32 -> 3 on levels 49 -> 98 -> 195 -> 389 -> 778.
+
+Reference form works on [B, N, C]; the deploy form (:meth:`MeshDecoder.fuse`) on [B, C, 1, N],
+with mesh upsampling as a constant dense matmul or a constant 3-tap gather.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mobrecon.dsconv import DSConv, SpiralConv
+from mobrecon.topology import Topology, UpTransform
+
+__all__ = ["MeshUpsample", "MeshUpsampleRank4", "MeshDecoder", "MeshDecoderRank4", "UPSAMPLE_FORMS"]
+
+#: Deploy forms of mesh upsampling.
+UPSAMPLE_FORMS = ("dense", "gather")
+
+
+class MeshUpsample(nn.Module):
+    """Reference mesh upsampling: ``index_select`` by col, scale, ``scatter_add`` by row.
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N_out, C].
+    """
+
+    def __init__(self, up: UpTransform) -> None:
+        super().__init__()
+        self.num_out = int(up.shape[0])
+        self.register_buffer("row", torch.from_numpy(up.row).to(torch.int64), persistent=False)
+        self.register_buffer("col", torch.from_numpy(up.col).to(torch.int64), persistent=False)
+        self.register_buffer("value", torch.from_numpy(up.value.astype("float32")), persistent=False)
+        self.up = up
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        src = x.index_select(1, self.col) * self.value[:, None]
+        out = x.new_zeros(x.shape[0], self.num_out, x.shape[2])
+        return out.scatter_add(1, self.row[None, :, None].expand_as(src), src)
+
+    def fuse(self, form: str = "dense") -> "MeshUpsampleRank4":
+        """Deploy form on [B, C, 1, N]: ``"dense"`` matmul or ``"gather"`` 3-tap (see :data:`UPSAMPLE_FORMS`)."""
+        return MeshUpsampleRank4(self.up, form).to(self.value)
+
+
+class MeshUpsampleRank4(nn.Module):
+    """Mesh upsampling on [B, C, 1, N] without scatter: a dense matmul or a fixed-tap gather.
+
+    ``dense``: ``x @ U^T`` with U the [N_out, N_in] matrix (entries summed exactly once).
+    ``gather``: ``index_select`` of k taps per output vertex, times constant weights, summed by
+    an average pool of width k scaled by k (exact up to rounding).
+
+    Shapes:
+        x: [B, C, 1, N_in] -> [B, C, 1, N_out].
+    """
+
+    def __init__(self, up: UpTransform, form: str = "dense") -> None:
+        super().__init__()
+        if form not in UPSAMPLE_FORMS:
+            raise ValueError(f"unknown upsampling form {form!r}; choose one of {UPSAMPLE_FORMS}")
+        self.form = form
+        if form == "dense":
+            self.register_buffer("weight_t", torch.from_numpy(up.dense("float64").T.copy()), persistent=False)
+        else:
+            index, weight = up.gather3()
+            self.taps = int(index.shape[1])
+            self.register_buffer("index", torch.from_numpy(index.reshape(-1)).to(torch.int64), persistent=False)
+            self.register_buffer("weight", torch.from_numpy(weight.reshape(-1).astype("float64") * self.taps), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.form == "dense":
+            return torch.matmul(x, self.weight_t)
+        g = x.index_select(3, self.index) * self.weight
+        return F.avg_pool2d(g, (1, self.taps), (1, self.taps))
+
+
+class MeshDecoder(nn.Module):
+    """Reference decoder on [B, N, C].
+
+    Args:
+        topology: mesh levels (spirals and upsampling operators).
+        widths: output channels per level, finest first (32, 64, 128, 256).
+        mesh_conv: ``"dsconv"`` or ``"spiralconv"``.
+        dsconv_form: DSConv form (see :data:`mobrecon.dsconv.DSCONV_FORMS`).
+
+    Shapes:
+        x: [B, 49, widths[-1]] coarse-vertex features -> [B, 778, 3] vertices (units of 0.2 m).
+    """
+
+    def __init__(self, topology: Topology, widths: tuple[int, ...] = (32, 64, 128, 256), mesh_conv: str = "dsconv", dsconv_form: str = "reference") -> None:
+        super().__init__()
+        levels = len(widths)
+        if topology.num_levels != levels + 1:
+            raise ValueError(f"decoder with {levels} widths needs a {levels + 1}-level topology, got {topology.num_levels}")
+        spirals = [torch.from_numpy(s) for s in topology.spirals]
+
+        def conv(cin: int, cout: int, level: int) -> nn.Module:
+            if mesh_conv == "dsconv":
+                return DSConv(cin, cout, spirals[level], form=dsconv_form)
+            return SpiralConv(cin, cout, spirals[level])
+
+        self.upsample = nn.ModuleList(MeshUpsample(topology.up[lvl]) for lvl in reversed(range(levels)))
+        self.layers = nn.ModuleList()
+        for i, lvl in enumerate(reversed(range(levels))):
+            cin = widths[-1] if i == 0 else widths[lvl + 1]
+            self.layers.append(_Deblock(conv(cin, widths[lvl], lvl)))
+        self.head = conv(widths[0], 3, 0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for up, layer in zip(self.upsample, self.layers):
+            x = layer(up(x))
+        return self.head(x)
+
+    def fuse(self, upsample_form: str = "dense") -> "MeshDecoderRank4":
+        """Deploy form on [B, C, 1, N] with the given mesh-upsampling form."""
+        return MeshDecoderRank4(
+            [u.fuse(upsample_form) for u in self.upsample],
+            [layer.conv.fuse() for layer in self.layers],
+            self.head.fuse(),
+        )
+
+
+class _Deblock(nn.Module):
+    """Mesh conv then ReLU (the reference ``SpiralDeblock`` minus its upsampling, kept apart)."""
+
+    def __init__(self, conv: nn.Module) -> None:
+        super().__init__()
+        self.conv = conv
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.conv(x))
+
+
+class MeshDecoderRank4(nn.Module):
+    """Deploy decoder on [B, C, 1, N]; output transposed back to [B, N, 3].
+
+    Shapes:
+        x: [B, C, 1, 49] -> [B, 778, 3].
+    """
+
+    def __init__(self, upsample: list[nn.Module], convs: list[nn.Module], head: nn.Module) -> None:
+        super().__init__()
+        self.upsample = nn.ModuleList(upsample)
+        self.convs = nn.ModuleList(convs)
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for up, conv in zip(self.upsample, self.convs):
+            x = torch.relu(conv(up(x)))
+        return self.head(x).flatten(2).transpose(1, 2)

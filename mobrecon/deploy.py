@@ -1,0 +1,63 @@
+"""Deploy copy of a MobRecon model: one call, same weights, mobile-friendly graph.
+
+Usage::
+
+    fast = mobrecon.deploy.to_deploy(model)      # or model.deploy(); ``model`` is left untouched
+
+What changes (each checked against the reference form in float64 by the tests, <= 1e-9):
+
+- BatchNorm folded into the preceding conv / linear (:mod:`mobrecon.fuse`).
+- Reorg (space-to-depth, a rank-6 reshape in the reference) folded into the next 1x1 conv,
+  which becomes a 2x2 stride-2 conv: no reorg op at all.
+- Pose pooling: explicit bilinear (tent) weights and two matmuls instead of ``grid_sample``.
+- Mesh upsampling: a constant dense matmul or a constant 3-tap gather instead of ``scatter_add``.
+- Decoder on a rank-4 [B, C, 1, N] layout with DSConv as gather + (1, 9) depthwise conv + 1x1 conv.
+- No shape is read from the input in Python, so the graph has no Shape/Expand chains.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from torch import nn
+
+__all__ = ["to_deploy", "fuse_tree"]
+
+
+def fuse_tree(module: nn.Module) -> nn.Module:
+    """Replace, in place and recursively, every child that has a ``fuse()`` method by its result.
+
+    A child with ``fuse()`` is replaced whole (its ``fuse`` handles its own children); other
+    children are walked. Returns ``module`` (call it on a copy to keep the original).
+    """
+    for name, child in list(module.named_children()):
+        fuse = getattr(child, "fuse", None)
+        if callable(fuse):
+            setattr(module, name, fuse())
+        else:
+            fuse_tree(child)
+    return module
+
+
+def to_deploy(model: nn.Module, upsample_form: str = "dense") -> nn.Module:
+    """Deploy copy of a :class:`mobrecon.model.MobRecon` in eval mode; ``model`` is not modified.
+
+    Args:
+        model: the reference-form model.
+        upsample_form: ``"dense"`` (constant matmul) or ``"gather"`` (constant 3-tap gather).
+
+    Returns:
+        A :class:`mobrecon.model.MobReconDeploy` with the same outputs.
+    """
+    from mobrecon.model import MobReconDeploy
+
+    deployed = MobReconDeploy(
+        encoder=model.encoder.fuse(),
+        head2d=fuse_tree(copy.deepcopy(model.head2d)),
+        lifting=model.lifting.fuse(),
+        decoder=model.decoder.fuse(upsample_form),
+        card=model.card,
+        topology=model.topology,
+    )
+    deployed.checkpoint_info = model.checkpoint_info
+    return deployed.eval()

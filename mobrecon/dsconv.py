@@ -1,0 +1,143 @@
+"""Spiral mesh convolutions: DSConv (depth-separable, MobRecon section 3.3) and SpiralConv++.
+
+Reference: HandMesh ``conv/dsconv.py`` and ``conv/spiralconv.py``. With spiral indices
+``idx`` [N, S] (S = 9), DSConv is ``out[b, n] = W_ch @ sum_s w_dw[:, s] * x[b, idx[n, s]]``.
+
+Forms of DSConv, all with the same parameters (``spatial_layer.weight`` [C, 1, 3, 3],
+``channel_layer.weight`` [Cout, C]):
+
+- ``reference``: gather to [B, N*S, C], view as N tiny 3x3 images [B*N, C, 3, 3], depthwise conv.
+  Writes the S-fold intermediate and a batch-of-N-images layout (the reference).
+- ``streamed``: accumulates ``w_dw[:, s] * x[:, idx[:, s]]`` tap by tap; the S-fold intermediate
+  is never written (peak extra memory one [B, N, C] tap instead of S of them).
+- ``rank4`` (:class:`DSConvRank4`, the deploy form): channels-first [B, C, 1, N] layout; one
+  ``index_select`` gather to [B, C, 1, N*S], one depthwise Conv2d with kernel (1, S) and stride
+  (1, S), one 1x1 Conv2d. Every op is a plain rank-4 op that NNAPI and CoreML run.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["DSConv", "DSConvRank4", "SpiralConv", "SpiralConvRank4", "DSCONV_FORMS"]
+
+#: Names of the [B, N, C]-layout DSConv forms.
+DSCONV_FORMS = ("reference", "streamed")
+
+
+class DSConv(nn.Module):
+    """Depth-separable spiral convolution on [B, N_in, C] vertex features.
+
+    Args:
+        in_chs: input channels C.
+        out_chs: output channels.
+        spiral: [N, S] int64 spiral indices (S a perfect square for the reference form).
+        form: one of :data:`DSCONV_FORMS`.
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N, out_chs]; N_in >= max index + 1.
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor, form: str = "reference") -> None:
+        super().__init__()
+        if form not in DSCONV_FORMS:
+            raise ValueError(f"unknown DSConv form {form!r}; choose one of {DSCONV_FORMS}")
+        self.num_verts, self.spiral_len = int(spiral.shape[0]), int(spiral.shape[1])
+        k = int(round(self.spiral_len ** 0.5))
+        self.form = form
+        self.register_buffer("spiral", spiral.to(torch.int64), persistent=False)
+        self.spatial_layer = nn.Conv2d(in_chs, in_chs, k, groups=in_chs, bias=False)
+        self.channel_layer = nn.Linear(in_chs, out_chs, bias=False)
+
+    def tap_weights(self) -> torch.Tensor:
+        """Depthwise weights per spiral position: [C, S] (position s = kernel cell (s // 3, s % 3))."""
+        return self.spatial_layer.weight.reshape(self.spatial_layer.out_channels, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.form == "streamed":
+            w = self.tap_weights()
+            acc = x.index_select(1, self.spiral[:, 0]) * w[:, 0]
+            for s in range(1, self.spiral_len):
+                acc = acc.addcmul(x.index_select(1, self.spiral[:, s]), w[:, s])
+            return self.channel_layer(acc)
+        k = self.spatial_layer.kernel_size[0]
+        g = x.index_select(1, self.spiral.reshape(-1))                          # [B, N*S, C]
+        g = g.reshape(-1, self.spiral_len, x.shape[-1]).transpose(1, 2)         # [B*N, C, S]
+        y = self.spatial_layer(g.reshape(g.shape[0], g.shape[1], k, k))        # [B*N, C, 1, 1]
+        return self.channel_layer(y.reshape(x.shape[0], self.num_verts, -1))
+
+    @torch.no_grad()
+    def fuse(self) -> "DSConvRank4":
+        """Deploy form on the [B, C, 1, N] layout, same weights."""
+        m = DSConvRank4(self.spatial_layer.in_channels, self.channel_layer.out_features, self.spiral)
+        m.to(self.channel_layer.weight)
+        m.depthwise.weight.copy_(self.tap_weights()[:, None, None, :])
+        m.pointwise.weight.copy_(self.channel_layer.weight[:, :, None, None])
+        return m
+
+
+class DSConvRank4(nn.Module):
+    """DSConv on channels-first rank-4 features: gather, (1, S) depthwise conv stride S, 1x1 conv.
+
+    Shapes:
+        x: [B, C, 1, N_in] -> [B, out_chs, 1, N].
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor, bias: bool = False) -> None:
+        super().__init__()
+        self.spiral_len = int(spiral.shape[1])
+        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
+        self.depthwise = nn.Conv2d(in_chs, in_chs, (1, self.spiral_len), (1, self.spiral_len), groups=in_chs, bias=False)
+        self.pointwise = nn.Conv2d(in_chs, out_chs, 1, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pointwise(self.depthwise(x.index_select(3, self.index)))
+
+
+class SpiralConv(nn.Module):
+    """SpiralConv++: gather the S spiral neighbours and apply one Linear(S*C, Cout) with bias.
+
+    Feature index of the gathered vector is ``s * C + c`` (spiral position major).
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N, out_chs].
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
+        super().__init__()
+        self.num_verts, self.spiral_len = int(spiral.shape[0]), int(spiral.shape[1])
+        self.register_buffer("spiral", spiral.to(torch.int64), persistent=False)
+        self.layer = nn.Linear(in_chs * self.spiral_len, out_chs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = x.index_select(1, self.spiral.reshape(-1))
+        return self.layer(g.reshape(x.shape[0], self.num_verts, -1))
+
+    @torch.no_grad()
+    def fuse(self) -> "SpiralConvRank4":
+        """Deploy form on the [B, C, 1, N] layout: a dense (1, S) conv with stride S."""
+        in_chs = self.layer.in_features // self.spiral_len
+        m = SpiralConvRank4(in_chs, self.layer.out_features, self.spiral)
+        m.to(self.layer.weight)
+        w = self.layer.weight.reshape(-1, self.spiral_len, in_chs).permute(0, 2, 1)
+        m.conv.weight.copy_(w[:, :, None, :])
+        m.conv.bias.copy_(self.layer.bias)
+        return m
+
+
+class SpiralConvRank4(nn.Module):
+    """SpiralConv++ on [B, C, 1, N] features: gather, then Conv2d(C, Cout, (1, S), stride (1, S)).
+
+    Shapes:
+        x: [B, C, 1, N_in] -> [B, out_chs, 1, N].
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
+        super().__init__()
+        self.spiral_len = int(spiral.shape[1])
+        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
+        self.conv = nn.Conv2d(in_chs, out_chs, (1, self.spiral_len), (1, self.spiral_len))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.index_select(3, self.index))
