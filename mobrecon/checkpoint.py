@@ -152,17 +152,19 @@ def detect_layout(state_dict: Mapping[str, torch.Tensor], topology: Topology) ->
                         f"{layout.name} checkpoint but the model built for this topology ({topology.describe()}) expects {list(shape)}"
                     )
             return layout, mapped
-        score = len(set(expected) & set(mapped)) / max(len(set(expected) | set(mapped)), 1)
+        shared = len(set(expected) & set(mapped))
+        score = shared / max(len(set(expected) | set(mapped)), 1)
         if best is None or score > best[0]:
-            best = (score, layout, missing, unexpected)
-    assert best is not None
-    _, layout, missing, unexpected = best
+            best = (score, layout, missing, unexpected, f"{shared} of {len(expected)} expected keys present")
+    if best is None:
+        raise CheckpointError("no checkpoint layouts are registered")
+    _, layout, missing, unexpected, shared_note = best
 
     def first(keys: set[str]) -> str:
         return ", ".join(sorted(keys)[:3]) + (f" (+{len(keys) - 3} more)" if len(keys) > 3 else "") if keys else "none"
 
     raise CheckpointError(
-        f"unknown checkpoint layout: closest is {layout.name!r} ({100 * best[0]:.0f}% of keys shared); "
+        f"unknown checkpoint layout: closest is {layout.name!r} ({shared_note}); "
         f"missing: {first(missing)}; unexpected: {first(unexpected)}"
     )
 

@@ -42,3 +42,33 @@ def template_dir() -> Path:
 @pytest.fixture(scope="session")
 def derived_topology_npz() -> Path:
     return require_reference("topology-derived.npz")
+
+
+@pytest.fixture(scope="session")
+def handmesh_topology(template_dir):
+    """The reference hand topology, read from the HandMesh template folder once per session."""
+    from mobrecon import Topology
+
+    return Topology.from_handmesh(template_dir)
+
+
+@pytest.fixture(scope="session")
+def synthetic_topology():
+    from mobrecon import Topology
+
+    return Topology.synthetic()
+
+
+#: golden file -> (layout, verts key, uv key) as the reference names its outputs.
+GOLDEN_FILES = {
+    "densestack": ("golden-densestack.pt", "verts", "joint_img"),
+    "densestack-spiralconv": ("golden-densestack-spiralconv.pt", "mesh_pred", "uv_pred"),
+}
+
+
+def load_golden(layout: str) -> dict:
+    """A golden file as a dict (state_dict, input, outputs, outputs_float64, intermediates, meta)."""
+    import torch
+
+    path = require_reference(GOLDEN_FILES[layout][0])
+    return torch.load(path, map_location="cpu", weights_only=True)
