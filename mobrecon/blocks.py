@@ -9,13 +9,15 @@ math lives in :mod:`mobrecon.fuse`.
 
 from __future__ import annotations
 
+import copy
+import math
 from typing import Type
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ConvBnAct", "LinearBnAct", "MobileUnit", "SEBlock", "Reorg", "BN_EPS"]
+__all__ = ["ConvBnAct", "LinearBnAct", "MobileUnit", "SEBlock", "Reorg", "GhostModule", "BN_EPS"]
 
 #: BatchNorm epsilon used by every reference BatchNorm layer (PyTorch default).
 BN_EPS = 1e-5
@@ -160,3 +162,50 @@ class Reorg(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.pixel_unshuffle(x, 2)
+
+
+class GhostModule(nn.Module):
+    """GhostNet's ghost module (timm ``GhostModule``, v1): a few intrinsic maps plus cheap "ghost" maps.
+
+    ``primary_conv`` (1x1 ConvBnAct, ``in_chs -> ceil(out_chs / ratio)``) makes the intrinsic
+    maps; ``cheap_operation`` (``dw_size`` x ``dw_size`` grouped ConvBnAct with ``ratio - 1``
+    outputs per intrinsic map; depthwise for ratio 2) makes the ghosts from them. Output is
+    ``[intrinsic, ghosts]`` on the channel axis, sliced to ``out_chs``. Costs about ``1 / ratio``
+    of the 1x1 conv it replaces. Paper: Han et al., "GhostNet", CVPR 2020, arXiv 1911.11907.
+
+    Args:
+        in_chs: input channels.
+        out_chs: output channels.
+        ratio: ghost ratio s (total / intrinsic channels).
+        dw_size: kernel of the cheap operation d.
+        act_layer: activation of both branches, or None for a linear module.
+
+    Shapes:
+        x: [B, in_chs, H, W] -> [B, out_chs, H, W].
+    """
+
+    def __init__(
+        self,
+        in_chs: int,
+        out_chs: int,
+        ratio: int = 2,
+        dw_size: int = 3,
+        act_layer: Type[nn.Module] | None = nn.ReLU,
+    ) -> None:
+        super().__init__()
+        init_chs = math.ceil(out_chs / ratio)
+        self.out_chs = out_chs
+        self.primary_conv = ConvBnAct(in_chs, init_chs, 1, act_layer=act_layer)
+        self.cheap_operation = ConvBnAct(init_chs, init_chs * (ratio - 1), dw_size, groups=init_chs, act_layer=act_layer)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1 = self.primary_conv(x)
+        out = torch.cat((x1, self.cheap_operation(x1)), dim=1)
+        return out if out.shape[1] == self.out_chs else out[:, : self.out_chs]
+
+    def fuse(self) -> "GhostModule":
+        """Deploy copy: BatchNorm folded into both convs (each branch becomes conv + bias, then act)."""
+        fused = copy.deepcopy(self)
+        fused.primary_conv = self.primary_conv.fuse()
+        fused.cheap_operation = self.cheap_operation.fuse()
+        return fused

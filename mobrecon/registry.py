@@ -98,6 +98,7 @@ def register_model(card: ModelCard) -> Callable[[Callable[..., "MobRecon"]], Cal
 def _ensure_loaded() -> None:
     # Importing the model files runs their @register_model decorators.
     import mobrecon.model  # noqa: F401
+    import mobrecon.ghoststack  # noqa: F401
 
 
 def list_models() -> list[str]:
