@@ -53,7 +53,7 @@ def _identity(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 def _layouts() -> tuple[Layout, ...]:
     published = tuple(Layout(name, name, filter_fn) for name, (_, _, filter_fn) in VARIANTS.items())
-    native = tuple(Layout(f"{name} (mobrecon-deploy keys)", name, _identity) for name in list_models())
+    native = tuple(Layout(f"{name} (mobrecon key names)", name, _identity) for name in list_models())
     return published + native
 
 

@@ -86,6 +86,19 @@ def topology_convert(
     typer.echo(f"wrote {path}: {topo.describe()}")
 
 
+@app.command()
+def profile(
+    variant: str = typer.Option("densestack", "--variant", help=VARIANT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    layers: bool = typer.Option(False, "--layers", help="Also print every conv/linear layer."),
+) -> None:
+    """Count multiply-adds, parameters and bytes moved per layer and stage (the paper's convention)."""
+    from mobrecon.profile import profile_variant
+
+    report = profile_variant(variant)
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format(layers=layers))
+
+
 # ---------------------------------------------------------------------- commands from other modules
 # (each module owns its command functions; they are registered here)
 

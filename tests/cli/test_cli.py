@@ -65,3 +65,20 @@ def test_topology_convert_roundtrip(template_dir, tmp_path):
     result = runner.invoke(app, ["topology", "convert", str(template_dir), str(out)])
     assert result.exit_code == 0, result.output
     assert Topology.load(out).sha256() == Topology.from_handmesh(template_dir).sha256()
+
+
+def test_profile_json_reproduces_the_paper_for_densestack():
+    result = runner.invoke(app, ["profile", "--variant", "densestack", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["total"]["mult_adds"] == 439_943_168
+    assert report["stages"]["decoder"]["mult_adds"] == 19_462_400
+    assert report["total"]["params"] == 8_095_741
+
+
+def test_profile_ghoststack_within_five_percent_of_the_paper():
+    report = json.loads(runner.invoke(app, ["profile", "--variant", "ghoststack", "--json"]).output)
+    assert abs(report["total"]["mult_adds"] / 123.5e6 - 1) <= 0.05
+    assert abs(report["total"]["params"] / 5.3e6 - 1) <= 0.05
+    assert abs(report["stages"]["encoder"]["mult_adds"] / 96.2e6 - 1) <= 0.05
+    assert abs(report["stages"]["encoder"]["params"] / 5.0e6 - 1) <= 0.05
