@@ -17,7 +17,6 @@ bottom [B,1024,4,4] -> mid_proj latent [B,256,4,4].
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import torch
@@ -174,10 +173,6 @@ class DenseStackEncoder(nn.Module):
 
     def fuse(self) -> "DenseStackEncoder":
         """Deploy copy: BatchNorm folded everywhere, reorg folded into ``thrink`` (a 2x2 stride-2 conv)."""
-        from mobrecon.deploy import fuse_tree
-        from mobrecon.fuse import fold_space_to_depth
+        from mobrecon.deploy import fuse_encoder_with_reorg
 
-        enc = fuse_tree(copy.deepcopy(self))
-        enc.thrink[0] = fold_space_to_depth(enc.thrink[0])
-        enc.reorg = nn.Identity()
-        return enc
+        return fuse_encoder_with_reorg(self, "thrink.0")

@@ -21,7 +21,7 @@ import copy
 
 from torch import nn
 
-__all__ = ["to_deploy", "fuse_tree"]
+__all__ = ["to_deploy", "fuse_tree", "fuse_encoder_with_reorg"]
 
 
 def fuse_tree(module: nn.Module) -> nn.Module:
@@ -37,6 +37,26 @@ def fuse_tree(module: nn.Module) -> nn.Module:
         else:
             fuse_tree(child)
     return module
+
+
+def fuse_encoder_with_reorg(encoder: nn.Module, conv_path: str) -> nn.Module:
+    """Deploy copy of an encoder whose ``reorg`` (space-to-depth) feeds a 1x1 conv at ``conv_path``.
+
+    BatchNorm is folded everywhere (:func:`fuse_tree` on a copy), then the reorg is folded into
+    that conv (:func:`mobrecon.fuse.fold_space_to_depth`) and replaced by an identity.
+
+    Args:
+        encoder: module with a ``reorg`` child; left untouched.
+        conv_path: dotted path of the 1x1 conv after fusing, e.g. ``"thrink.0"``.
+    """
+    from mobrecon.fuse import fold_space_to_depth
+
+    enc = fuse_tree(copy.deepcopy(encoder))
+    parent_path, _, name = conv_path.rpartition(".")
+    parent = enc.get_submodule(parent_path)
+    setattr(parent, name, fold_space_to_depth(getattr(parent, name)))
+    enc.reorg = nn.Identity()
+    return enc
 
 
 def to_deploy(model: nn.Module, upsample_form: str = "dense") -> nn.Module:

@@ -45,7 +45,6 @@ stem ... stack 2 97.53M Mult-Adds / 4.83M params; whole model 122.18M / 5.25M.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import torch
@@ -200,13 +199,9 @@ class GhostStackEncoder(nn.Module):
     def fuse(self) -> "GhostStackEncoder":
         """Deploy copy: BatchNorm folded everywhere; reorg folded into ``thrink``'s primary 1x1 conv,
         which becomes a 2x2 stride-2 conv on the stem output (no reorg op left)."""
-        from mobrecon.deploy import fuse_tree
-        from mobrecon.fuse import fold_space_to_depth
+        from mobrecon.deploy import fuse_encoder_with_reorg
 
-        enc = fuse_tree(copy.deepcopy(self))
-        enc.thrink.primary_conv[0] = fold_space_to_depth(enc.thrink.primary_conv[0])
-        enc.reorg = nn.Identity()
-        return enc
+        return fuse_encoder_with_reorg(self, "thrink.primary_conv.0")
 
 
 @dataclass(frozen=True)
