@@ -1,0 +1,196 @@
+"""Command line for the benchmarks: ``run``, ``report``, ``gate``, ``head-to-head``.
+
+Usage::
+
+    python -m mobrecon_bench run --onnx out/densestack.onnx --threads 1 --threads 2
+    python -m mobrecon_bench report bench-results/result.json --out bench-results/report
+    python -m mobrecon_bench gate --baseline base.json --candidate bench-results/result.json --max-slowdown 10%
+    python -m mobrecon_bench head-to-head old/densestack.onnx new/densestack.onnx
+
+Each command parses its options, calls one library function with the same parameter names and
+prints the result. With no arguments every command uses a labelled default: ``run`` measures the
+built-in demo model (not MobRecon) into ``bench-results/result.json``, ``report`` reads that file,
+``gate`` compares ``bench-results/baseline.json`` with it. A user error prints one sentence on
+stderr and exits 2; the gate exits 1 on a regression. ``bench_app`` is mounted as ``mobrecon bench``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mobrecon.errors import MobReconError
+
+__all__ = ["bench_app", "DEFAULT_RESULT", "DEFAULT_BASELINE"]
+
+DEFAULT_RESULT = Path("bench-results/result.json")
+DEFAULT_BASELINE = Path("bench-results/baseline.json")
+EXIT_USER_ERROR = 2
+
+bench_app = typer.Typer(
+    name="bench",
+    help="Benchmark artifacts on this host, render reports, gate regressions.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(command: F) -> F:
+    """Turn a MobReconError into one sentence on stderr and exit code 2, without a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except MobReconError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+Threads = Annotated[
+    list[int] | None,
+    typer.Option("--threads", help="Thread count to measure at; repeat for several. Default: 1 and all usable cores."),
+]
+Rounds = Annotated[int, typer.Option(help="Fresh sessions per (artifact, threads), interleaved.")]
+Warmup = Annotated[int, typer.Option(help="Untimed inferences per session.")]
+MinIters = Annotated[int, typer.Option(help="Minimum timed inferences per round.")]
+TimeBudget = Annotated[float, typer.Option("--time-budget-s", help="Timed seconds per (artifact, threads) per round.")]
+MaxSlowdown = Annotated[str, typer.Option(help="Allowed slowdown, '10%' or '0.1'.")]
+Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")]
+
+
+def _default_threads(threads: list[int] | None) -> list[int]:
+    from mobrecon_bench.host import usable_cores
+
+    return threads or sorted({1, usable_cores()})
+
+
+@bench_app.command()
+@_user_errors
+def run(
+    onnx: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--onnx", help="ONNX or ORT file; repeat for several. Default: the built-in demo model (not MobRecon)."
+        ),
+    ] = None,
+    threads: Threads = None,
+    rounds: Rounds = 5,
+    warmup: Warmup = 10,
+    min_iters: MinIters = 20,
+    time_budget_s: TimeBudget = 1.0,
+    skip_floor: Annotated[bool, typer.Option("--skip-floor", help="Skip the compute-floor measurement.")] = False,
+    progress: Progress = True,
+    out: Annotated[Path, typer.Option(help="Result JSON to write.")] = DEFAULT_RESULT,
+) -> None:
+    """Measure artifacts on this host and write a result JSON."""
+    from mobrecon_bench.benchmark import run_benchmark, runners_for_files
+    from mobrecon_bench.report import render_summary
+    from mobrecon_bench.runners import demo_runner
+    from mobrecon_bench.schema import save_result
+
+    if not onnx:
+        typer.echo("no --onnx given: measuring the built-in demo model 'builtin-demo' (a small conv net, NOT MobRecon)")
+    runners = runners_for_files(onnx) if onnx else [demo_runner()]
+    result = run_benchmark(
+        runners,
+        threads=_default_threads(threads),
+        rounds=rounds,
+        warmup=warmup,
+        min_iters=min_iters,
+        time_budget_s=time_budget_s,
+        skip_floor=skip_floor,
+        progress=progress,
+    )
+    typer.echo(render_summary(result))
+    typer.echo(f"wrote {save_result(result, out)}")
+
+
+@bench_app.command()
+@_user_errors
+def report(
+    result: Annotated[Path, typer.Argument(help="Result JSON to render.")] = DEFAULT_RESULT,
+    out: Annotated[Path | None, typer.Option(help="Output folder. Default: 'report' beside the result.")] = None,
+) -> None:
+    """Render a result JSON as Markdown (report.md) and a chart (report.png, needs matplotlib)."""
+    from mobrecon_bench.report import write_report
+    from mobrecon_bench.schema import load_result
+
+    files = write_report(load_result(result), out or result.parent / "report")
+    typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
+    if files.chart_note:
+        typer.echo(files.chart_note, err=True)
+
+
+@bench_app.command()
+@_user_errors
+def gate(
+    baseline: Annotated[Path, typer.Option(help="Result JSON of the reference run.")] = DEFAULT_BASELINE,
+    candidate: Annotated[Path, typer.Option(help="Result JSON of the run under test.")] = DEFAULT_RESULT,
+    max_slowdown: MaxSlowdown = "10%",
+    confidence: Annotated[float, typer.Option(help="Level of the one-sided bound.")] = 0.95,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also append the table here, e.g. $GITHUB_STEP_SUMMARY.")
+    ] = None,
+) -> None:
+    """Fail (exit 1) when the candidate is slower than the baseline by more than --max-slowdown, beyond noise."""
+    from mobrecon_bench.gate import gate_files, parse_slowdown
+
+    outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence)
+    _emit_gate(outcome, markdown)
+
+
+@bench_app.command("head-to-head")
+@_user_errors
+def head_to_head(
+    baseline: Annotated[Path, typer.Argument(help="Reference artifact (.onnx, .ort, .tflite).")],
+    candidate: Annotated[Path, typer.Argument(help="Artifact under test.")],
+    max_slowdown: MaxSlowdown = "10%",
+    threads: Threads = None,
+    rounds: Rounds = 5,
+    warmup: Warmup = 10,
+    min_iters: MinIters = 20,
+    time_budget_s: TimeBudget = 1.0,
+    progress: Progress = True,
+    markdown: Annotated[Path | None, typer.Option(help="Also append the table here.")] = None,
+) -> None:
+    """Measure two artifacts interleaved on this host and judge the candidate (exit 1 on regression)."""
+    from mobrecon_bench import gate as gate_lib
+    from mobrecon_bench.runners import runner_for_file
+
+    outcome = gate_lib.head_to_head(
+        runner_for_file(baseline, name=f"baseline:{baseline.stem}"),
+        runner_for_file(candidate, name=f"candidate:{candidate.stem}"),
+        max_slowdown=gate_lib.parse_slowdown(max_slowdown),
+        threads=_default_threads(threads),
+        rounds=rounds,
+        warmup=warmup,
+        min_iters=min_iters,
+        time_budget_s=time_budget_s,
+        progress=progress,
+    )
+    _emit_gate(outcome, markdown)
+
+
+def _emit_gate(outcome: Any, markdown: Path | None) -> None:
+    """Print the gate table, append it to ``markdown`` if given, exit with the gate's code."""
+    from mobrecon_bench.errors import BenchmarkError
+    from mobrecon_bench.report import render_gate_markdown
+
+    text = render_gate_markdown(outcome)
+    typer.echo(text)
+    if markdown is not None:
+        try:
+            with markdown.open("a", encoding="utf-8") as f:
+                f.write(text + "\n")
+        except OSError as err:
+            raise BenchmarkError(f"cannot append to {markdown}: {err}") from None
+    raise typer.Exit(outcome.exit_code)

@@ -1,0 +1,360 @@
+"""Benchmark result schema: typed dataclasses, JSON round-trip, validation, atomic writes.
+
+Usage::
+
+    from mobrecon_bench.schema import load_result, save_result
+
+    result = load_result("bench-results/result.json")    # validated BenchmarkResult
+    for rec in result.records:
+        print(rec.artifact.name, rec.runtime.name, rec.threads, rec.median_ms)
+    save_result(result, "copy.json")                      # temp file + rename
+
+The JSON Schema lives beside this file (``result.schema.json``, see ``SCHEMA_PATH``); host runs and
+the iOS/Android harnesses write the same schema. Units are in field names (``_ms`` milliseconds,
+``_mib`` MiB, ``_s`` seconds, ``_pct`` percent). ``latency_ms_samples`` keeps every timed
+inference, one inner list per round, so later tools judge raw samples, not summaries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from mobrecon_bench.errors import BenchmarkError
+from mobrecon_bench.jsonschema_subset import validate_instance
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SCHEMA_PATH",
+    "STATUSES",
+    "Status",
+    "Device",
+    "Method",
+    "ComputeFloor",
+    "Artifact",
+    "RuntimeInfo",
+    "Accuracy",
+    "Cost",
+    "BenchmarkRecord",
+    "BenchmarkResult",
+    "RecordKey",
+    "result_schema",
+    "validate_document",
+    "load_result",
+    "save_result",
+]
+
+#: Version of the result schema; bumped on any incompatible change (mirrors the JSON "const").
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
+
+Status = Literal["ok", "export_failed", "verification_failed", "skipped"]
+STATUSES: tuple[str, ...] = typing.get_args(Status)
+
+
+@dataclass
+class Device:
+    """The machine a result was measured on.
+
+    Attributes:
+        device_class: class targets are judged on, e.g. "host-x86_64", "apple-a14".
+        model_name: product name, e.g. "iPhone13,2", or the host's DMI product name.
+        os: operating system and version, e.g. "Linux 6.8.0".
+        cpu_model: CPU brand string.
+        logical_cores: logical CPUs in the machine.
+        usable_cores: CPUs this process may run on (affinity), None if unknown.
+    """
+
+    device_class: str
+    model_name: str
+    os: str
+    cpu_model: str
+    logical_cores: int
+    usable_cores: int | None = None
+
+
+@dataclass
+class Method:
+    """How the samples were taken (see ``mobrecon_bench.timing``); times in seconds."""
+
+    rounds: int
+    warmup_iters: int
+    min_iters: int
+    time_budget_s: float
+    interleaved: bool = True
+    alternate_order: bool = True
+    timer: str = "perf_counter_ns"
+    trim_fraction: float = 0.1
+
+
+@dataclass
+class ComputeFloor:
+    """Sustained fp32 N x N matrix-product rate through one runtime: N^3 multiply-adds per product."""
+
+    runtime: str
+    runtime_version: str
+    threads: int
+    mult_adds_per_s: float
+    matrix_size: int
+    runs: int
+
+
+@dataclass
+class Artifact:
+    """What was run: artifact name, file name (None for in-memory torch), sha256 of the file, variant."""
+
+    name: str
+    file: str | None
+    sha256: str | None
+    variant: str | None
+    precision: str
+    format: str
+
+
+@dataclass
+class RuntimeInfo:
+    """Runtime that executed the artifact, e.g. ("onnxruntime", "1.32.0", "cpu")."""
+
+    name: str
+    version: str
+    compute_unit: str = "cpu"
+
+
+@dataclass
+class Accuracy:
+    """Worst-case errors against the PyTorch reference: millimetres (3D) and pixels (2D)."""
+
+    vertex_error_mm_max: float | None = None
+    joint3d_error_mm_max: float | None = None
+    joint2d_error_px_max: float | None = None
+
+
+@dataclass
+class Cost:
+    """Work per inference (multiply-adds) and the rate achieved at the median latency (per second)."""
+
+    mult_adds: int | None = None
+    achieved_mult_adds_per_s: float | None = None
+    compute_floor_fraction: float | None = None
+
+
+#: A JSON array of numbers that ``json.dumps(indent=...)`` spread over lines (a JSON string never
+#: holds a raw newline, so this cannot match inside one).
+_NUMBER_LIST = re.compile(r"\[(\n[-+0-9.eE,\s]*[0-9][-+0-9.eE,\s]*)\]")
+
+RecordKey = tuple[str, str | None, str, int, str]
+
+
+@dataclass
+class BenchmarkRecord:
+    """One (artifact, runtime, threads, precision) row of a run.
+
+    Attributes:
+        artifact: what was run.
+        runtime: what ran it.
+        threads: intra-op threads the runtime was allowed.
+        status: "ok", "export_failed", "verification_failed" or "skipped".
+        reason: why status is not "ok"; None when ok.
+        latency_ms_samples: every timed inference, milliseconds, one list per round (session).
+        session_load_ms: session creation time of each round, milliseconds.
+        iterations_per_round: timed inferences per round.
+        median_ms, p10_ms, p90_ms, trimmed_mean_ms, mad_ms: summaries of the pooled samples, ms.
+        round_median_ms: median of each round, milliseconds.
+        round_spread_pct: (max - min) of round medians over the pooled median, percent.
+        fps: 1000 / median_ms, inferences per second.
+        peak_rss_mib: process RSS high-water mark after the last round, MiB (per process).
+        rss_growth_mib: largest RSS growth while one session loaded and ran, MiB.
+        accuracy: errors against the reference, if verified.
+        cost: multiply-adds and achieved rate, if known.
+    """
+
+    artifact: Artifact
+    runtime: RuntimeInfo
+    threads: int
+    status: Status
+    reason: str | None
+    latency_ms_samples: list[list[float]] = field(default_factory=list)
+    session_load_ms: list[float] = field(default_factory=list)
+    iterations_per_round: int | None = None
+    median_ms: float | None = None
+    p10_ms: float | None = None
+    p90_ms: float | None = None
+    trimmed_mean_ms: float | None = None
+    mad_ms: float | None = None
+    round_median_ms: list[float] = field(default_factory=list)
+    round_spread_pct: float | None = None
+    fps: float | None = None
+    peak_rss_mib: float | None = None
+    rss_growth_mib: float | None = None
+    accuracy: Accuracy = field(default_factory=Accuracy)
+    cost: Cost = field(default_factory=Cost)
+
+    @property
+    def key(self) -> RecordKey:
+        """Identity used to match records across runs: (name, variant, runtime, threads, precision)."""
+        return (self.artifact.name, self.artifact.variant, self.runtime.name, self.threads, self.artifact.precision)
+
+    @property
+    def label(self) -> str:
+        """Short human label, e.g. "densestack onnxruntime fp32 x2"."""
+        return f"{self.artifact.name} {self.runtime.name} {self.artifact.precision} x{self.threads}"
+
+
+@dataclass
+class BenchmarkResult:
+    """One benchmark run on one device; the top-level object of a result file."""
+
+    created_utc: str
+    host: str
+    device: Device
+    tool_versions: dict[str, str]
+    method: Method
+    compute_floor: list[ComputeFloor]
+    records: list[BenchmarkRecord]
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, ``schema_version`` first."""
+        doc = dataclasses.asdict(self)
+        return {"schema_version": doc.pop("schema_version"), **doc}
+
+    def to_json(self) -> str:
+        """JSON text of the result: indented, lists of numbers on one line, ends with a newline."""
+        text = json.dumps(self.to_dict(), indent=1)
+        return _NUMBER_LIST.sub(lambda m: "[" + re.sub(r"\s+", " ", m.group(1).strip()) + "]", text) + "\n"
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> BenchmarkResult:
+        """Build from a decoded document after validating it.
+
+        Raises:
+            BenchmarkError: if the document does not follow the schema.
+        """
+        problems = validate_document(doc)
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise BenchmarkError(f"not a valid benchmark result: {problems[0]}{more}")
+        return _build(cls, doc)
+
+    @classmethod
+    def from_json(cls, text: str) -> BenchmarkResult:
+        """Parse and validate JSON text.
+
+        Raises:
+            BenchmarkError: if the text is not JSON or does not follow the schema.
+        """
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise BenchmarkError(f"not valid JSON: {err.msg} at line {err.lineno}") from None
+        return cls.from_dict(doc)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """Turn decoded JSON into the annotated type ``tp`` (dataclass, list, dict, optional, scalar)."""
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        names = {f.name for f in dataclasses.fields(tp) if f.init}
+        return tp(**{k: _build(hints[k], v) for k, v in value.items() if k in names})
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner, value)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return [_build(inner, v) for v in value]
+    if origin is dict:
+        return dict(value)
+    if tp is float and value is not None:
+        return float(value)
+    if tp is int and value is not None:
+        return int(value)
+    return value
+
+
+@cache
+def result_schema() -> dict[str, Any]:
+    """The decoded JSON Schema of result files (``result.schema.json``)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _semantic_problems(doc: dict[str, Any]) -> list[str]:
+    """Rules JSON Schema would need conditionals for: ok rows carry samples and summaries."""
+    problems = []
+    for i, rec in enumerate(doc.get("records", [])):
+        where = f"$.records[{i}]"
+        if rec["status"] == "ok":
+            if not any(rec["latency_ms_samples"]):
+                problems.append(f"{where}: status 'ok' but latency_ms_samples is empty")
+            for name in ("median_ms", "p10_ms", "p90_ms", "fps"):
+                if rec.get(name) is None:
+                    problems.append(f"{where}: status 'ok' but {name} is missing")
+        elif not rec["reason"]:
+            problems.append(f"{where}: status '{rec['status']}' needs a reason")
+    return problems
+
+
+def validate_document(doc: Any) -> list[str]:
+    """Problems of a decoded result document, as "path: problem" strings; empty if valid.
+
+    Checks the JSON Schema (structure, types, enums) and then the rules it cannot state: an "ok"
+    record has samples and summaries, any other status has a reason.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("schema_version"), int) and doc["schema_version"] > SCHEMA_VERSION:
+        return [f"$.schema_version: {doc['schema_version']} is newer than this tool reads ({SCHEMA_VERSION})"]
+    problems = validate_instance(doc, result_schema())
+    return problems or _semantic_problems(doc)
+
+
+def load_result(path: str | os.PathLike[str]) -> BenchmarkResult:
+    """Read and validate a result file.
+
+    Raises:
+        BenchmarkError: if the file is missing, unreadable, not JSON or not a valid result.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BenchmarkError(f"result file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise BenchmarkError(f"cannot read result file {path}: {err}") from None
+    try:
+        return BenchmarkResult.from_json(text)
+    except BenchmarkError as err:
+        raise BenchmarkError(f"{path}: {err}") from None
+
+
+def save_result(result: BenchmarkResult, path: str | os.PathLike[str]) -> Path:
+    """Write a result file atomically (temp file in the same folder, then rename); returns the path.
+
+    Raises:
+        BenchmarkError: if the result does not validate or the folder cannot be written.
+    """
+    path = Path(path)
+    problems = validate_document(json.loads(result.to_json()))
+    if problems:
+        raise BenchmarkError(f"refusing to write an invalid result: {problems[0]}")
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(result.to_json())
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise BenchmarkError(f"cannot write result file {path}: {err}") from None
+    return path

@@ -1,0 +1,128 @@
+"""Result schema: round trip, atomic writes, and the validation failures a user can cause."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mobrecon_bench.errors import BenchmarkError
+from mobrecon_bench.jsonschema_subset import validate_instance
+from mobrecon_bench.schema import (
+    SCHEMA_VERSION,
+    STATUSES,
+    BenchmarkResult,
+    ComputeFloor,
+    load_result,
+    result_schema,
+    save_result,
+    validate_document,
+)
+
+from .synthetic import lognormal_rounds, make_record, make_result
+
+
+@pytest.fixture
+def result() -> BenchmarkResult:
+    res = make_result(
+        [
+            make_record(lognormal_rounds(0, rounds=2, n=5)),
+            make_record(None, name="ghoststack", variant="ghoststack", status="export_failed", reason="boom"),
+        ]
+    )
+    res.compute_floor = [ComputeFloor("torch", "2.13", 1, 3.0e10, 512, 5)]
+    res.records[0].accuracy.vertex_error_mm_max = 0.01
+    res.records[0].cost.mult_adds = 439_900_000
+    return res
+
+
+def test_json_round_trip(result):
+    text = result.to_json()
+    assert json.loads(text)["schema_version"] == SCHEMA_VERSION
+    assert BenchmarkResult.from_json(text) == result
+
+
+def test_save_is_atomic_and_loads_back(result, tmp_path):
+    path = save_result(result, tmp_path / "sub" / "result.json")
+    assert load_result(path) == result
+    assert [p.name for p in path.parent.iterdir()] == ["result.json"]  # no temp file left behind
+
+
+def test_save_refuses_an_invalid_result(result, tmp_path):
+    result.records[0].threads = 0
+    with pytest.raises(BenchmarkError, match="threads"):
+        save_result(result, tmp_path / "r.json")
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_statuses_match_the_json_schema():
+    record = result_schema()["$defs"]["record"]["properties"]
+    assert tuple(record["status"]["enum"]) == STATUSES
+
+
+def _break(doc: dict, how: str) -> dict:
+    rec = doc["records"][0]
+    if how == "missing field":
+        del doc["device"]
+    elif how == "wrong type":
+        rec["threads"] = "two"
+    elif how == "unknown status":
+        rec["status"] = "crashed"
+    elif how == "extra field":
+        rec["latency_ms"] = 1.0
+    elif how == "negative sample":
+        rec["latency_ms_samples"][0][0] = -1.0
+    elif how == "ok without samples":
+        rec["latency_ms_samples"] = [[]]
+    elif how == "failure without reason":
+        doc["records"][1]["reason"] = None
+    elif how == "newer version":
+        doc["schema_version"] = SCHEMA_VERSION + 1
+    elif how == "bad sha256":
+        rec["artifact"]["sha256"] = "xyz"
+    return doc
+
+
+@pytest.mark.parametrize(
+    "how, words",
+    [
+        ("missing field", "missing required field 'device'"),
+        ("wrong type", "$.records[0].threads: expected integer, got string"),
+        ("unknown status", "'crashed' is not one of"),
+        ("extra field", "unexpected field 'latency_ms'"),
+        ("negative sample", "$.records[0].latency_ms_samples[0][0]"),
+        ("ok without samples", "status 'ok' but latency_ms_samples is empty"),
+        ("failure without reason", "needs a reason"),
+        ("newer version", "newer than this tool reads"),
+        ("bad sha256", "does not match pattern"),
+    ],
+)
+def test_validation_names_the_problem(result, how, words):
+    doc = _break(json.loads(result.to_json()), how)
+    problems = validate_document(doc)
+    assert any(words in p for p in problems), problems
+    with pytest.raises(BenchmarkError, match="not a valid benchmark result"):
+        BenchmarkResult.from_dict(doc)
+
+
+def test_load_errors_are_one_sentence(tmp_path):
+    with pytest.raises(BenchmarkError, match="does not exist"):
+        load_result(tmp_path / "absent.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(BenchmarkError, match="not valid JSON"):
+        load_result(bad)
+
+
+def test_validator_rejects_unsupported_keywords():
+    with pytest.raises(ValueError, match="unsupported keywords"):
+        validate_instance(1, {"oneOf": [{"type": "integer"}]})
+
+
+def test_validator_subset_semantics():
+    schema = {"type": "object", "properties": {"n": {"type": ["integer", "null"], "minimum": 1}}, "required": ["n"]}
+    assert validate_instance({"n": None}, schema) == []
+    assert validate_instance({"n": 2.0}, schema) == []  # JSON has no int/float distinction
+    assert validate_instance({"n": True}, schema) == ["$.n: expected integer or null, got boolean"]
+    assert validate_instance({"n": 0}, schema) == ["$.n: 0 is below the minimum 1"]
+    assert validate_instance({}, schema) == ["$: missing required field 'n'"]
