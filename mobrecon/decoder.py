@@ -4,8 +4,9 @@ Reference: HandMesh ``mobrecon/models/modules.py`` (``Pool``, ``SpiralDeblock``,
 ``Reg2DDecode3D``). Four blocks of (x2 mesh upsampling, mesh conv, ReLU), then a mesh conv
 head to xyz. Widths 256 -> 256 -> 128 -> 64 -> 32 -> 3 on levels 49 -> 98 -> 195 -> 389 -> 778.
 
-Reference form works on [B, N, C]; the deploy form (:meth:`MeshDecoder.fuse`) on [B, C, 1, N],
-with mesh upsampling as a constant dense matmul or a constant 3-tap gather.
+Reference form works on [B, N, C] with ``scatter_add`` upsampling. Deploy forms
+(:meth:`MeshDecoder.fuse`) upsample with a constant dense matmul or a constant 3-tap gather, on
+one of two layouts: ``rows`` ([B, N, C], gathers copy whole rows) or ``rank4`` ([B, C, 1, N]).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from torch import nn
 from mobrecon.dsconv import DSConv, SpiralConv
 from mobrecon.topology import Topology, UpTransform
 
-__all__ = ["MeshUpsample", "MeshUpsampleRank4", "MeshDecoder", "MeshDecoderRank4", "UPSAMPLE_FORMS"]
+__all__ = ["MeshUpsample", "MeshUpsampleRank4", "MeshUpsampleRows", "MeshDecoder", "MeshDecoderRank4", "MeshDecoderRows", "UPSAMPLE_FORMS"]
 
 #: Deploy forms of mesh upsampling.
 UPSAMPLE_FORMS = ("dense", "gather")
@@ -43,9 +44,46 @@ class MeshUpsample(nn.Module):
         out = x.new_zeros(x.shape[0], self.num_out, x.shape[2])
         return out.scatter_add(1, self.row[None, :, None].expand_as(src), src)
 
-    def fuse(self, form: str = "dense") -> "MeshUpsampleRank4":
-        """Deploy form on [B, C, 1, N]: ``"dense"`` matmul or ``"gather"`` 3-tap (see :data:`UPSAMPLE_FORMS`)."""
+    def fuse(self, form: str = "dense", layout: str = "rows", chs: int = 0) -> nn.Module:
+        """Deploy form: ``form`` ``"dense"`` matmul or ``"gather"`` 3-tap (:data:`UPSAMPLE_FORMS`), on
+        the ``"rows"`` layout (needs the channel count ``chs``) or the ``"rank4"`` layout."""
+        if layout == "rows":
+            return MeshUpsampleRows(self.up, form, chs).to(self.value)
         return MeshUpsampleRank4(self.up, form).to(self.value)
+
+
+def _check_form(form: str) -> None:
+    if form not in UPSAMPLE_FORMS:
+        raise ValueError(f"unknown upsampling form {form!r}; choose one of {UPSAMPLE_FORMS}")
+
+
+class MeshUpsampleRows(nn.Module):
+    """Mesh upsampling on [B, N, C] without scatter.
+
+    ``dense``: ``U @ x`` with U the constant [N_out, N_in] matrix. ``gather``: k whole rows per
+    output vertex, times constant weights (pre-scaled by k), averaged over the k taps.
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N_out, C].
+    """
+
+    def __init__(self, up: UpTransform, form: str, chs: int) -> None:
+        super().__init__()
+        _check_form(form)
+        self.form, self.chs, self.num_out = form, chs, int(up.shape[0])
+        if form == "dense":
+            self.register_buffer("weight", torch.from_numpy(up.dense("float64")), persistent=False)
+        else:
+            index, weight = up.gather3()
+            self.taps = int(index.shape[1])
+            self.register_buffer("index", torch.from_numpy(index.reshape(-1)).to(torch.int64), persistent=False)
+            self.register_buffer("weight", torch.from_numpy(weight.reshape(-1, 1).astype("float64") * self.taps), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.form == "dense":
+            return torch.matmul(self.weight, x)
+        g = x.index_select(1, self.index) * self.weight
+        return g.reshape(-1, self.num_out, self.taps, self.chs).mean(dim=2)
 
 
 class MeshUpsampleRank4(nn.Module):
@@ -61,8 +99,7 @@ class MeshUpsampleRank4(nn.Module):
 
     def __init__(self, up: UpTransform, form: str = "dense") -> None:
         super().__init__()
-        if form not in UPSAMPLE_FORMS:
-            raise ValueError(f"unknown upsampling form {form!r}; choose one of {UPSAMPLE_FORMS}")
+        _check_form(form)
         self.form = form
         if form == "dense":
             self.register_buffer("weight_t", torch.from_numpy(up.dense("float64").T.copy()), persistent=False)
@@ -110,19 +147,19 @@ class MeshDecoder(nn.Module):
             cin = widths[-1] if i == 0 else widths[lvl + 1]
             self.layers.append(_Deblock(conv(cin, widths[lvl], lvl)))
         self.head = conv(widths[0], 3, 0)
+        self.in_chs = tuple([widths[-1]] + [widths[lvl + 1] for lvl in reversed(range(levels - 1))])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for up, layer in zip(self.upsample, self.layers):
             x = layer(up(x))
         return self.head(x)
 
-    def fuse(self, upsample_form: str = "dense") -> "MeshDecoderRank4":
-        """Deploy form on [B, C, 1, N] with the given mesh-upsampling form."""
-        return MeshDecoderRank4(
-            [u.fuse(upsample_form) for u in self.upsample],
-            [layer.conv.fuse() for layer in self.layers],
-            self.head.fuse(),
-        )
+    def fuse(self, upsample_form: str = "gather", layout: str = "rows") -> nn.Module:
+        """Deploy form with the given mesh-upsampling form on the ``rows`` or ``rank4`` layout."""
+        ups = [u.fuse(upsample_form, layout, c) for u, c in zip(self.upsample, self.in_chs)]
+        convs = [layer.conv.fuse(layout) for layer in self.layers]
+        cls = MeshDecoderRows if layout == "rows" else MeshDecoderRank4
+        return cls(ups, convs, self.head.fuse(layout))
 
 
 class _Deblock(nn.Module):
@@ -136,11 +173,11 @@ class _Deblock(nn.Module):
         return torch.relu(self.conv(x))
 
 
-class MeshDecoderRank4(nn.Module):
-    """Deploy decoder on [B, C, 1, N]; output transposed back to [B, N, 3].
+class MeshDecoderRows(nn.Module):
+    """Deploy decoder on [B, N, C] (gathers copy whole rows).
 
     Shapes:
-        x: [B, C, 1, 49] -> [B, 778, 3].
+        x: [B, 49, C] -> [B, 778, 3].
     """
 
     def __init__(self, upsample: list[nn.Module], convs: list[nn.Module], head: nn.Module) -> None:
@@ -150,6 +187,20 @@ class MeshDecoderRank4(nn.Module):
         self.head = head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for up, conv in zip(self.upsample, self.convs):
+            x = torch.relu(conv(up(x)))
+        return self.head(x)
+
+
+class MeshDecoderRank4(MeshDecoderRows):
+    """Deploy decoder on [B, C, 1, N]: input transposed once from [B, 49, C], output back to [B, N, 3].
+
+    Shapes:
+        x: [B, 49, C] -> [B, 778, 3].
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.transpose(1, 2).unsqueeze(2)
         for up, conv in zip(self.upsample, self.convs):
             x = torch.relu(conv(up(x)))
         return self.head(x).flatten(2).transpose(1, 2)

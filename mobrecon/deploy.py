@@ -11,7 +11,8 @@ What changes (each checked against the reference form in float64 by the tests, <
   which becomes a 2x2 stride-2 conv: no reorg op at all.
 - Pose pooling: explicit bilinear (tent) weights and two matmuls instead of ``grid_sample``.
 - Mesh upsampling: a constant dense matmul or a constant 3-tap gather instead of ``scatter_add``.
-- Decoder on a rank-4 [B, C, 1, N] layout with DSConv as gather + (1, 9) depthwise conv + 1x1 conv.
+- Decoder on the ``rows`` layout ([B, N, C]: row gather, 9-tap weighted mean, MatMul) or the
+  ``rank4`` layout ([B, C, 1, N]: gather, (1, 9) depthwise conv stride 9, 1x1 conv).
 - No shape is read from the input in Python, so the graph has no Shape/Expand chains.
 """
 
@@ -59,23 +60,31 @@ def fuse_encoder_with_reorg(encoder: nn.Module, conv_path: str) -> nn.Module:
     return enc
 
 
-def to_deploy(model: nn.Module, upsample_form: str = "dense") -> nn.Module:
+def to_deploy(model: nn.Module, upsample_form: str = "gather", layout: str = "rows") -> nn.Module:
     """Deploy copy of a :class:`mobrecon.model.MobRecon` in eval mode; ``model`` is not modified.
 
     Args:
         model: the reference-form model.
-        upsample_form: ``"dense"`` (constant matmul) or ``"gather"`` (constant 3-tap gather).
+        upsample_form: ``"gather"`` (constant 3-tap gather) or ``"dense"`` (constant matmul).
+        layout: decoder feature layout, ``"rows"`` ([B, N, C]) or ``"rank4"`` ([B, C, 1, N]).
+
+    Raises:
+        ValueError: for an unknown form or layout.
 
     Returns:
         A :class:`mobrecon.model.MobReconDeploy` with the same outputs.
     """
+    from mobrecon.decoder import UPSAMPLE_FORMS
+    from mobrecon.dsconv import DEPLOY_LAYOUTS
     from mobrecon.model import MobReconDeploy
 
+    if upsample_form not in UPSAMPLE_FORMS or layout not in DEPLOY_LAYOUTS:
+        raise ValueError(f"deploy form must be upsample_form in {UPSAMPLE_FORMS} and layout in {DEPLOY_LAYOUTS}, got {upsample_form!r}, {layout!r}")
     deployed = MobReconDeploy(
         encoder=model.encoder.fuse(),
         head2d=fuse_tree(copy.deepcopy(model.head2d)),
         lifting=model.lifting.fuse(),
-        decoder=model.decoder.fuse(upsample_form),
+        decoder=model.decoder.fuse(upsample_form, layout),
         card=model.card,
         topology=model.topology,
     )

@@ -10,9 +10,15 @@ Forms of DSConv, all with the same parameters (``spatial_layer.weight`` [C, 1, 3
   Writes the S-fold intermediate and a batch-of-N-images layout (the reference).
 - ``streamed``: accumulates ``w_dw[:, s] * x[:, idx[:, s]]`` tap by tap; the S-fold intermediate
   is never written (peak extra memory one [B, N, C] tap instead of S of them).
-- ``rank4`` (:class:`DSConvRank4`, the deploy form): channels-first [B, C, 1, N] layout; one
+- ``rank4`` (:class:`DSConvRank4`, a deploy form): channels-first [B, C, 1, N] layout; one
   ``index_select`` gather to [B, C, 1, N*S], one depthwise Conv2d with kernel (1, S) and stride
-  (1, S), one 1x1 Conv2d. Every op is a plain rank-4 op that NNAPI and CoreML run.
+  (1, S), one 1x1 Conv2d. Every op is a plain rank-4 op that NNAPI and CoreML run, but the gather
+  runs along the innermost axis, which ONNX Runtime's CPU kernel copies element by element.
+- ``rows`` (:class:`DSConvRows`, a deploy form): channels-last [B, N, C] layout; one gather of
+  whole C-float rows (contiguous copies), the S taps weighted per channel and averaged
+  (``ReduceMean`` with the weights pre-scaled by S: NNAPI has no ReduceSum), one MatMul.
+
+Which deploy form is the default is decided by measurement (``benchmarks/dsconv_forms.py``).
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DSConv", "DSConvRank4", "SpiralConv", "SpiralConvRank4", "DSCONV_FORMS"]
+__all__ = ["DSConv", "DSConvRank4", "DSConvRows", "SpiralConv", "SpiralConvRank4", "SpiralConvRows", "DSCONV_FORMS", "DEPLOY_LAYOUTS"]
 
-#: Names of the [B, N, C]-layout DSConv forms.
+#: Names of the [B, N, C]-layout DSConv forms of the reference-form model.
 DSCONV_FORMS = ("reference", "streamed")
+
+#: Feature layouts of the deploy forms: ``rows`` ([B, N, C]) and ``rank4`` ([B, C, 1, N]).
+DEPLOY_LAYOUTS = ("rows", "rank4")
 
 
 class DSConv(nn.Module):
@@ -68,13 +77,39 @@ class DSConv(nn.Module):
         return self.channel_layer(y.reshape(x.shape[0], self.num_verts, -1))
 
     @torch.no_grad()
-    def fuse(self) -> "DSConvRank4":
-        """Deploy form on the [B, C, 1, N] layout, same weights."""
-        m = DSConvRank4(self.spatial_layer.in_channels, self.channel_layer.out_features, self.spiral)
-        m.to(self.channel_layer.weight)
+    def fuse(self, layout: str = "rows") -> nn.Module:
+        """Deploy form, same weights: :class:`DSConvRows` (``"rows"``) or :class:`DSConvRank4` (``"rank4"``)."""
+        in_chs, out_chs = self.spatial_layer.in_channels, self.channel_layer.out_features
+        if layout == "rows":
+            m = DSConvRows(in_chs, out_chs, self.spiral).to(self.channel_layer.weight)
+            m.taps.copy_(self.tap_weights().t() * self.spiral_len)
+            m.pointwise.weight.copy_(self.channel_layer.weight)
+            return m
+        m = DSConvRank4(in_chs, out_chs, self.spiral).to(self.channel_layer.weight)
         m.depthwise.weight.copy_(self.tap_weights()[:, None, None, :])
         m.pointwise.weight.copy_(self.channel_layer.weight[:, :, None, None])
         return m
+
+
+class DSConvRows(nn.Module):
+    """DSConv on channels-last [B, N, C] features: row gather, per-channel tap weights, mean, MatMul.
+
+    ``taps`` holds the depthwise weights times S, so the mean over the S taps is their weighted sum.
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N, out_chs].
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
+        super().__init__()
+        self.num_verts, self.spiral_len, self.in_chs = int(spiral.shape[0]), int(spiral.shape[1]), in_chs
+        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
+        self.register_buffer("taps", torch.zeros(self.spiral_len, in_chs))
+        self.pointwise = nn.Linear(in_chs, out_chs, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = x.index_select(1, self.index).reshape(-1, self.num_verts, self.spiral_len, self.in_chs)
+        return self.pointwise((g * self.taps).mean(dim=2))
 
 
 class DSConvRank4(nn.Module):
@@ -115,15 +150,35 @@ class SpiralConv(nn.Module):
         return self.layer(g.reshape(x.shape[0], self.num_verts, -1))
 
     @torch.no_grad()
-    def fuse(self) -> "SpiralConvRank4":
-        """Deploy form on the [B, C, 1, N] layout: a dense (1, S) conv with stride S."""
+    def fuse(self, layout: str = "rows") -> nn.Module:
+        """Deploy form, same weights: :class:`SpiralConvRows` or :class:`SpiralConvRank4` (a dense (1, S) conv)."""
         in_chs = self.layer.in_features // self.spiral_len
-        m = SpiralConvRank4(in_chs, self.layer.out_features, self.spiral)
-        m.to(self.layer.weight)
+        if layout == "rows":
+            m = SpiralConvRows(in_chs, self.layer.out_features, self.spiral).to(self.layer.weight)
+            m.layer.load_state_dict(self.layer.state_dict())
+            return m
+        m = SpiralConvRank4(in_chs, self.layer.out_features, self.spiral).to(self.layer.weight)
         w = self.layer.weight.reshape(-1, self.spiral_len, in_chs).permute(0, 2, 1)
         m.conv.weight.copy_(w[:, :, None, :])
         m.conv.bias.copy_(self.layer.bias)
         return m
+
+
+class SpiralConvRows(nn.Module):
+    """SpiralConv++ on [B, N, C] with no shape read from the input: row gather, reshape, Linear.
+
+    Shapes:
+        x: [B, N_in, C] -> [B, N, out_chs].
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
+        super().__init__()
+        self.num_verts, self.spiral_len = int(spiral.shape[0]), int(spiral.shape[1])
+        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
+        self.layer = nn.Linear(in_chs * self.spiral_len, out_chs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x.index_select(1, self.index).reshape(-1, self.num_verts, self.layer.in_features))
 
 
 class SpiralConvRank4(nn.Module):

@@ -52,7 +52,8 @@ def bilinear_weights(uv: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
     Equal to ``grid_sample(..., align_corners=True)`` of the reference at
     ``clamp((uv - 0.5) * 2, -1, 1)``: pixel position ``(W - 1) * clamp(u, 0, 1)``, and the weight
-    of pixel k is ``max(0, 1 - |pos - k|)`` (exactly the bilinear weight for pos in [0, W - 1]).
+    of pixel k is ``max(0, 1 - |pos - k|)`` (exactly the bilinear weight for pos in [0, W - 1]),
+    written as ``relu(1 - relu(d) - relu(-d))`` because CoreML's ML Program EP has no Abs.
 
     Args:
         uv: [B, J, 2] float, (x, y) in [0, 1] crop units (values outside are clamped).
@@ -65,9 +66,12 @@ def bilinear_weights(uv: torch.Tensor, height: int, width: int) -> torch.Tensor:
     py = grid[..., 1:2] * (height - 1)
     kx = torch.arange(width, dtype=uv.dtype, device=uv.device)
     ky = torch.arange(height, dtype=uv.dtype, device=uv.device)
-    wx = torch.relu(1 - torch.abs(px - kx))                               # [B, J, W]
-    wy = torch.relu(1 - torch.abs(py - ky))                               # [B, J, H]
-    return (wy.unsqueeze(3) * wx.unsqueeze(2)).flatten(2)
+    return (_tent(py - ky).unsqueeze(3) * _tent(px - kx).unsqueeze(2)).flatten(2)
+
+
+def _tent(d: torch.Tensor) -> torch.Tensor:
+    """max(0, 1 - |d|) from Relu and Sub only."""
+    return torch.relu(1 - torch.relu(d) - torch.relu(-d))
 
 
 class PoseLifting(nn.Module):
@@ -101,7 +105,7 @@ class PoseLifting(nn.Module):
 
     @torch.no_grad()
     def fuse(self) -> "PoseLiftingRank4":
-        """Deploy form: explicit bilinear weights, output on the [B, C, 1, 49] layout."""
+        """Deploy form: explicit bilinear weights and two matmuls, no grid_sample."""
         m = PoseLiftingRank4(self.pvl.shape[1], self.pvl.shape[0], latent_conv=self.latent_conv is not None, latent_chs=self.latent_chs)
         m.to(self.pvl)
         m.pvl_t.copy_(self.pvl.t())
@@ -114,7 +118,7 @@ class PoseLiftingRank4(nn.Module):
     """Pose pooling as explicit bilinear weights, then PVL; no grid_sample, no shape read in Python.
 
     Shapes:
-        latent: [B, C, H, W]; uv: [B, J, 2] -> [B, C, 1, 49] coarse-vertex features (channels first).
+        latent: [B, C, H, W]; uv: [B, J, 2] -> [B, 49, C] coarse-vertex features.
     """
 
     def __init__(self, num_joints: int = 21, num_coarse_verts: int = 49, latent_conv: bool = False, latent_chs: int = 256, map_hw: tuple[int, int] = (4, 4)) -> None:
@@ -130,4 +134,4 @@ class PoseLiftingRank4(nn.Module):
         weights = bilinear_weights(uv, h, w)                                   # [B, J, HW]
         lift = torch.matmul(weights.transpose(1, 2), self.pvl_t)               # [B, HW, 49]
         out = torch.matmul(latent.reshape(-1, self.latent_chs, h * w), lift)    # [B, C, 49]
-        return out.reshape(-1, self.latent_chs, 1, self.num_coarse_verts)
+        return out.transpose(1, 2)

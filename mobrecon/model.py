@@ -135,14 +135,14 @@ class MobRecon(nn.Module):
         return {"verts": self.forward_decoder(self.forward_lifting(latent, uv)), "uv": uv}
 
     # ------------------------------------------------------------------ deploy
-    def deploy(self, upsample_form: str = "dense") -> "MobReconDeploy":
+    def deploy(self, upsample_form: str = "gather", layout: str = "rows") -> "MobReconDeploy":
         """A deploy copy with the same weights and a mobile-friendly graph; ``self`` is untouched.
 
-        See :class:`MobReconDeploy`. ``upsample_form`` is ``"dense"`` or ``"gather"``.
+        See :class:`MobReconDeploy` and :func:`mobrecon.deploy.to_deploy` for the options.
         """
         from mobrecon.deploy import to_deploy
 
-        return to_deploy(self, upsample_form=upsample_form)
+        return to_deploy(self, upsample_form=upsample_form, layout=layout)
 
 
 def _param_dtype(model: nn.Module) -> torch.dtype:
@@ -165,9 +165,9 @@ class MobReconDeploy(nn.Module):
     """Deploy form of :class:`MobRecon` (built by :func:`mobrecon.deploy.to_deploy`).
 
     Same outputs as the source model; BatchNorm folded, reorg folded into a 2x2 stride-2 conv,
-    pose pooling as explicit bilinear weights, mesh upsampling without scatter, the decoder on a
-    rank-4 [B, C, 1, N] layout, no shape read from the input in Python (any batch in PyTorch;
-    export at a fixed batch of 1).
+    pose pooling as explicit bilinear weights, mesh upsampling without scatter, the decoder on the
+    ``rows`` [B, N, C] or ``rank4`` [B, C, 1, N] layout, no shape read from the input in Python
+    (any batch in PyTorch; export at a fixed batch of 1).
     """
 
     def __init__(self, encoder: nn.Module, head2d: nn.Module, lifting: nn.Module, decoder: nn.Module, card: ModelCard, topology: Topology) -> None:

@@ -8,7 +8,7 @@ import torch
 
 from mobrecon import create_model, list_models
 from mobrecon.decoder import UPSAMPLE_FORMS
-from mobrecon.dsconv import DSCONV_FORMS, DSConv, SpiralConv
+from mobrecon.dsconv import DEPLOY_LAYOUTS, DSCONV_FORMS, DSConv, SpiralConv
 from tests.conftest import GOLDEN_FILES, load_golden
 
 F64_MAX = 1e-9
@@ -35,10 +35,13 @@ def random_model(request, synthetic_topology):
     return model.double()
 
 
-@pytest.mark.parametrize("upsample_form", UPSAMPLE_FORMS)
-def test_deploy_equals_reference_on_random_input(random_model, upsample_form):
+DEPLOY_FORMS = [(u, lay) for lay in DEPLOY_LAYOUTS for u in UPSAMPLE_FORMS]
+
+
+@pytest.mark.parametrize("upsample_form, layout", DEPLOY_FORMS)
+def test_deploy_equals_reference_on_random_input(random_model, upsample_form, layout):
     x = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(2), dtype=torch.float64) * 2 - 1
-    deployed = random_model.deploy(upsample_form)
+    deployed = random_model.deploy(upsample_form, layout)
     with torch.no_grad():
         want, got = random_model(x), deployed(x)
     for key in ("verts", "uv"):
@@ -56,20 +59,20 @@ def test_deploy_leaves_original_untouched(random_model):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", sorted(GOLDEN_FILES))
-@pytest.mark.parametrize("upsample_form", UPSAMPLE_FORMS)
-def test_deploy_equals_golden_float64(layout, upsample_form, handmesh_topology):
+@pytest.mark.parametrize("upsample_form, deploy_layout", DEPLOY_FORMS)
+def test_deploy_equals_golden_float64(layout, upsample_form, deploy_layout, handmesh_topology):
     from mobrecon import load_checkpoint
 
     data = load_golden(layout)
     _, vkey, ukey = GOLDEN_FILES[layout]
-    deployed = load_checkpoint(data["state_dict"], topology=handmesh_topology).double().deploy(upsample_form)
+    deployed = load_checkpoint(data["state_dict"], topology=handmesh_topology).double().deploy(upsample_form, deploy_layout)
     with torch.no_grad():
-        out = deployed(data["input"].double())
-    assert (out["verts"] - data["outputs_float64"][vkey]).abs().max().item() <= F64_MAX
-    assert (out["uv"] - data["outputs_float64"][ukey]).abs().max().item() <= F64_MAX
+        out = deployed(data["input"][:2].double())
+    assert (out["verts"] - data["outputs_float64"][vkey][:2]).abs().max().item() <= F64_MAX
+    assert (out["uv"] - data["outputs_float64"][ukey][:2]).abs().max().item() <= F64_MAX
 
 
-@pytest.mark.parametrize("form", DSCONV_FORMS + ("rank4",))
+@pytest.mark.parametrize("form", DSCONV_FORMS + DEPLOY_LAYOUTS)
 def test_dsconv_forms_agree(form, synthetic_topology):
     gen = torch.Generator().manual_seed(3)
     spiral = torch.from_numpy(synthetic_topology.spirals[1])
@@ -80,7 +83,9 @@ def test_dsconv_forms_agree(form, synthetic_topology):
     with torch.no_grad():
         want = ref(x)
         if form == "rank4":
-            got = ref.fuse()(x.transpose(1, 2)[:, :, None, :]).flatten(2).transpose(1, 2)
+            got = ref.fuse("rank4")(x.transpose(1, 2)[:, :, None, :]).flatten(2).transpose(1, 2)
+        elif form == "rows":
+            got = ref.fuse("rows")(x)
         else:
             alt = DSConv(16, 8, spiral, form=form).double()
             alt.load_state_dict(ref.state_dict())
@@ -88,22 +93,23 @@ def test_dsconv_forms_agree(form, synthetic_topology):
     assert (got - want).abs().max().item() <= F64_MAX
 
 
-def test_spiralconv_rank4_agrees(synthetic_topology):
+def test_spiralconv_deploy_forms_agree(synthetic_topology):
     gen = torch.Generator().manual_seed(4)
     spiral = torch.from_numpy(synthetic_topology.spirals[0])
     ref = SpiralConv(8, 5, spiral).double()
     x = torch.randn(2, synthetic_topology.num_verts[0], 8, generator=gen, dtype=torch.float64)
     with torch.no_grad():
-        got = ref.fuse()(x.transpose(1, 2)[:, :, None, :]).flatten(2).transpose(1, 2)
-        assert (got - ref(x)).abs().max().item() <= F64_MAX
+        rank4 = ref.fuse("rank4")(x.transpose(1, 2)[:, :, None, :]).flatten(2).transpose(1, 2)
+        assert (rank4 - ref(x)).abs().max().item() <= F64_MAX
+        assert (ref.fuse("rows")(x) - ref(x)).abs().max().item() <= F64_MAX
 
 
-FORBIDDEN_OPS = ("scatter", "grid_sampler", "sparse", "pixel_unshuffle", "pixel_shuffle", "_to_copy")
+FORBIDDEN_OPS = ("scatter", "grid_sampler", "sparse", "pixel_unshuffle", "pixel_shuffle", "_to_copy", "aten.abs")
 
 
-@pytest.mark.parametrize("upsample_form", UPSAMPLE_FORMS)
-def test_deploy_graph_has_no_mobile_hostile_ops(random_model, upsample_form):
-    deployed = random_model.float().deploy(upsample_form)
+@pytest.mark.parametrize("upsample_form, layout", DEPLOY_FORMS)
+def test_deploy_graph_has_no_mobile_hostile_ops(random_model, upsample_form, layout):
+    deployed = random_model.float().deploy(upsample_form, layout)
     random_model.double()
     program = torch.export.export(deployed, (torch.zeros(1, 3, 128, 128),))
     ops, max_rank = set(), 0
@@ -135,3 +141,8 @@ def test_buffers_follow_dtype(synthetic_topology):
     assert model.decoder.upsample[0].row.dtype == torch.int64
     model.double()
     assert model.decoder.upsample[0].value.dtype == torch.float64
+
+
+def test_unknown_deploy_form_is_refused(random_model):
+    with pytest.raises(ValueError, match="deploy form"):
+        random_model.deploy("sparse", "rows")
