@@ -102,6 +102,14 @@ def profile(
 # ---------------------------------------------------------------------- commands from other modules
 # (each module owns its command functions; they are registered here)
 
+try:  # export/ is installed as mobrecon_export; its command module imports onnx/coremltools only when run
+    from mobrecon_export.cli import export_command, verify_command
+except ImportError:  # pragma: no cover - installed without the export package
+    export_command = verify_command = None
+if export_command is not None:
+    app.command("export")(export_command)
+    app.command("verify")(verify_command)
+
 
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and exit code 2."""
