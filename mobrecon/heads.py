@@ -53,7 +53,7 @@ def bilinear_weights(uv: torch.Tensor, height: int, width: int) -> torch.Tensor:
     Equal to ``grid_sample(..., align_corners=True)`` of the reference at
     ``clamp((uv - 0.5) * 2, -1, 1)``: pixel position ``(W - 1) * clamp(u, 0, 1)``, and the weight
     of pixel k is ``max(0, 1 - |pos - k|)`` (exactly the bilinear weight for pos in [0, W - 1]),
-    written as ``relu(1 - relu(d) - relu(-d))`` because CoreML's ML Program EP has no Abs.
+    written as ``relu(1 - relu(pos - k) - relu(k - pos))``: CoreML's ML Program EP has no Abs or Neg.
 
     Args:
         uv: [B, J, 2] float, (x, y) in [0, 1] crop units (values outside are clamped).
@@ -66,12 +66,12 @@ def bilinear_weights(uv: torch.Tensor, height: int, width: int) -> torch.Tensor:
     py = grid[..., 1:2] * (height - 1)
     kx = torch.arange(width, dtype=uv.dtype, device=uv.device)
     ky = torch.arange(height, dtype=uv.dtype, device=uv.device)
-    return (_tent(py - ky).unsqueeze(3) * _tent(px - kx).unsqueeze(2)).flatten(2)
+    return (_tent(py, ky).unsqueeze(3) * _tent(px, kx).unsqueeze(2)).flatten(2)
 
 
-def _tent(d: torch.Tensor) -> torch.Tensor:
-    """max(0, 1 - |d|) from Relu and Sub only."""
-    return torch.relu(1 - torch.relu(d) - torch.relu(-d))
+def _tent(pos: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """max(0, 1 - |pos - k|) from Sub and Relu only."""
+    return torch.relu(1 - torch.relu(pos - k) - torch.relu(k - pos))
 
 
 class PoseLifting(nn.Module):

@@ -104,7 +104,7 @@ def test_spiralconv_deploy_forms_agree(synthetic_topology):
         assert (ref.fuse("rows")(x) - ref(x)).abs().max().item() <= F64_MAX
 
 
-FORBIDDEN_OPS = ("scatter", "grid_sampler", "sparse", "pixel_unshuffle", "pixel_shuffle", "_to_copy", "aten.abs")
+FORBIDDEN_OPS = ("scatter", "grid_sampler", "sparse", "pixel_unshuffle", "pixel_shuffle", "_to_copy", "aten.abs", "aten.neg")
 
 
 @pytest.mark.parametrize("upsample_form, layout", DEPLOY_FORMS)
