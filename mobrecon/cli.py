@@ -102,13 +102,14 @@ def profile(
 # ---------------------------------------------------------------------- commands from other modules
 # (each module owns its command functions; they are registered here)
 
-try:  # export/ is installed as mobrecon_export; its command module imports onnx/coremltools only when run
-    from mobrecon_export.cli import export_command, verify_command
-except ImportError:  # pragma: no cover - installed without the export package
-    export_command = verify_command = None
-if export_command is not None:
-    app.command("export")(export_command)
-    app.command("verify")(verify_command)
+# export/ and benchmarks/ ship in the same distribution (import names mobrecon_export and
+# mobrecon_bench); their command modules import onnx/coremltools/onnxruntime only when run.
+from mobrecon_bench.cli import bench_app  # noqa: E402
+from mobrecon_export.cli import export_command, verify_command  # noqa: E402
+
+app.command("export")(export_command)
+app.command("verify")(verify_command)
+app.add_typer(bench_app, name="bench")
 
 
 def main() -> None:
