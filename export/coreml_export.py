@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import uuid
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -31,7 +33,7 @@ import torch
 from mobrecon_export.common import ArtifactOptions, Prepared, TupleOutputs, export_step
 from mobrecon_export.manifest import CheckResult
 
-__all__ = ["export_coreml", "scan_ane_ops", "mil_op_counts", "ANE_UNSUPPORTED_OPS", "COREML_AUTHOR", "MINIMUM_TARGET"]
+__all__ = ["export_coreml", "make_reproducible", "scan_ane_ops", "mil_op_counts", "ANE_UNSUPPORTED_OPS", "COREML_AUTHOR", "MINIMUM_TARGET"]
 
 #: Minimum deployment target of every Core ML artifact (ML Program needs iOS 15; iOS 16 adds fp16 I/O and ops).
 MINIMUM_TARGET = "iOS16"
@@ -173,8 +175,32 @@ def export_coreml(prepared: Prepared, opts: ArtifactOptions) -> Path:
     _set_metadata(mlmodel, prepared, opts.precision)
     with _quiet():
         mlmodel.save(str(opts.path))
+    make_reproducible(opts.path)
     opts.record["_mil_ops"] = mil_op_counts(mlmodel)
     return opts.path
+
+
+def make_reproducible(package: Path) -> None:
+    """Make a saved ``.mlpackage`` byte-identical across exports of the same model. In place.
+
+    coremltools writes the spec with protobuf's default (map-order-dependent) serialization and
+    names the package items with random UUIDs. The spec is re-serialized deterministically and
+    the item identifiers become UUID5s of their paths; the package content is unchanged.
+    """
+    from coremltools.proto import Model_pb2
+
+    manifest_path = package / "Manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    renamed = {old: str(uuid.uuid5(uuid.NAMESPACE_URL, f"mobrecon-export:{entry['path']}"))
+               for old, entry in manifest["itemInfoEntries"].items()}
+    manifest["itemInfoEntries"] = {renamed[old]: entry for old, entry in manifest["itemInfoEntries"].items()}
+    manifest["rootModelIdentifier"] = renamed[manifest["rootModelIdentifier"]]
+    manifest_path.write_text(json.dumps(manifest, indent=4, sort_keys=True) + "\n")
+    root_entry = manifest["itemInfoEntries"][manifest["rootModelIdentifier"]]
+    spec_path = package / "Data" / root_entry["path"]
+    spec = Model_pb2.Model()
+    spec.ParseFromString(spec_path.read_bytes())
+    spec_path.write_bytes(spec.SerializeToString(deterministic=True))
 
 
 def _weight_error(prepared: Prepared, opts: ArtifactOptions, mlmodel) -> dict[str, Any]:

@@ -205,6 +205,8 @@ class Manifest:
         artifacts: model artifacts.
         files: supporting files.
         skipped: requested (target, precision) pairs not built, with the reason.
+        reference_scale: largest |PyTorch output| on the verification inputs, in mm and px (errors
+            are only meaningful against it: the built-in seeded weights output ~1e-10 units).
     """
 
     format: str
@@ -219,6 +221,15 @@ class Manifest:
     artifacts: list[ArtifactEntry] = field(default_factory=list)
     files: list[FileEntry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    reference_scale: dict[str, float] = field(default_factory=dict)
+
+    def scale_note(self) -> str:
+        """A warning line when the PyTorch outputs are too small for mm/px errors to mean anything."""
+        verts = self.reference_scale.get("verts_max_abs_mm")
+        if verts is not None and verts < 1.0:
+            return (f"note: the PyTorch outputs are ~0 (largest |vertex| {verts:.2g} mm): errors in mm/px say little here; "
+                    "see verts_rel_max / uv_rel_max in the manifest")
+        return ""
 
     # ------------------------------------------------------------------ io
     def to_dict(self) -> dict[str, Any]:
@@ -272,7 +283,7 @@ class Manifest:
             input_normalisation=d["input_normalisation"], options=d["options"], tool_versions=d["tool_versions"],
             verification_inputs=d["verification_inputs"], limits=d["limits"],
             artifacts=[artifact(a) for a in d["artifacts"]], files=[FileEntry(**f) for f in d.get("files", [])],
-            skipped=list(d.get("skipped", [])),
+            skipped=list(d.get("skipped", [])), reference_scale=d.get("reference_scale", {}),
         )
 
     # ------------------------------------------------------------------ integrity

@@ -166,6 +166,7 @@ def export_onnx(prepared: Prepared, opts: ArtifactOptions) -> Path:
         from mobrecon_export.quantize import quantize_onnx_int8
 
         model = onnx.load(str(quantize_onnx_int8(prepared, opts, base)))
+        opts.record["quantization"] = opts.workspace.reports["onnx-int8"]
     props = {p.key: p.value for p in model.metadata_props} or {p.key: p.value for p in onnx.load(str(base)).metadata_props}
     props["mobrecon.precision"] = opts.precision
     set_metadata(model, props)

@@ -51,7 +51,9 @@ from mobrecon_export.manifest import (
     path_sha256, path_size, summary_table,
 )
 from mobrecon_export.targets import Target, plan, resolve_precisions, resolve_targets
-from mobrecon_export.verify import LIMITS, VERIFICATION_INPUTS, float32_floor, reference_outputs, verification_inputs, verify_artifact
+from mobrecon_export.verify import (
+    LIMITS, VERIFICATION_INPUTS, float32_floor, reference_outputs, reference_scale, verification_inputs, verify_artifact,
+)
 
 __all__ = ["export_model", "ExportResult", "prepare", "convert", "check", "verify", "record"]
 
@@ -84,6 +86,7 @@ class ExportResult:
         model = self.manifest.model
         lines = [f"MobRecon {model.variant}: {model.recipe}; {model.topology}", summary_table(self.manifest.artifacts)]
         lines += [f"skipped: {s}" for s in self.skipped]
+        lines += [note for note in [self.manifest.scale_note()] if note]
         lines += [f"FAILED: {f}" for f in self.failures]
         lines.append(f"wrote {self.out_dir} ({MANIFEST_NAME})" if self.ok and self.out_dir else "nothing was written to the output folder")
         return "\n".join(lines)
@@ -247,7 +250,7 @@ def _entry(prepared: Prepared, opts: ArtifactOptions, result: CheckResult | None
 
 
 def record(prepared: Prepared, built: list[tuple[ArtifactOptions, ArtifactEntry]], ws: Workspace, options: dict,
-           skipped: list[str], log: Callable[[str], None]) -> Manifest:
+           skipped: list[str], refs: dict[str, np.ndarray], log: Callable[[str], None]) -> Manifest:
     """Step 5a: operator configs for the ORT artifacts and the manifest, written into the workspace."""
     from mobrecon_export.ort_export import write_required_operators
 
@@ -268,6 +271,7 @@ def record(prepared: Prepared, built: list[tuple[ArtifactOptions, ArtifactEntry]
         host=f"{platform.node()} {platform.system()} {platform.release()} {platform.machine()}",
         model=prepared.source, input_normalisation=prepared.normalisation, options=options, tool_versions=tool_versions(),
         verification_inputs=VERIFICATION_INPUTS, limits=LIMITS, artifacts=[e for _, e in built], files=files, skipped=skipped,
+        reference_scale=reference_scale(refs),
     )
     manifest.write(ws.root)
     return manifest
@@ -379,7 +383,7 @@ def export_model(
         options = {"targets": [t.key for t in chosen], "precisions": list(precisions), "deploy_form": prepared.upsample_form,
                    "opset": opset, "exporter": "torch.onnx.export (TorchScript, dynamo=False)",
                    "calibration": ws.calibration_source or "not used", "skip_verify": skip_verify}
-        manifest = record(prepared, built, ws, options, skipped, log)           # 5. record
+        manifest = record(prepared, built, ws, options, skipped, refs, log)     # 5. record
         if failures:
             result = ExportResult(None, manifest, False, failures, skipped)
             raise GateError(f"export refused ({len(failures)} failed): {failures[0]}; nothing was written to {out}", result)

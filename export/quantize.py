@@ -18,6 +18,7 @@ fp16. Prediction cannot run on Linux, so its error is reported at weight level
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -125,13 +126,19 @@ def quantize_onnx_int8(prepared: Prepared, opts: ArtifactOptions, fp32_path: Pat
         ws.calibration, ws.calibration_source = calibration_images(), f"generated:{DEFAULT_CALIBRATION_COUNT}:seed={DEFAULT_CALIBRATION_SEED}"
     out = ws.intermediates / f"{prepared.stem}.portable.int8.onnx"
     opts.log(f"int8: calibrating on {len(ws.calibration)} images ({ws.calibration_source})")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quantize_static(
-            str(fp32_path), str(out), _Reader(ws.calibration), quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
-            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
-        )
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_static logs a pre-processing hint on the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_static(
+                str(fp32_path), str(out), _Reader(ws.calibration), quant_format=QuantFormat.QDQ, per_channel=True,
+                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
+                extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
+            )
+    finally:
+        root.setLevel(level)
     ws.cache["onnx-int8"] = out
     ws.reports["onnx-int8"] = {
         "method": "onnxruntime.quantization.quantize_static, QDQ", "weights": "int8 symmetric per channel",

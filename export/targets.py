@@ -49,7 +49,7 @@ class Target:
         graph_form: ONNX graph form the artifact is built from (``portable``, ``nnapi``, ``coreml``);
             see :data:`mobrecon_export.graph_rewrites.GRAPH_FORMS`.
         description: one line for the README and the summary.
-        precision_notes: why a precision is absent or what it means here.
+        precision_notes: (precision, why it is absent or what it means here) pairs.
     """
 
     key: str
@@ -61,7 +61,11 @@ class Target:
     gate: str
     graph_form: str
     description: str
-    precision_notes: str = ""
+    precision_notes: tuple[tuple[str, str], ...] = ()
+
+    def note(self, precision: str) -> str:
+        """The note about ``precision`` for this target, or ``""``."""
+        return dict(self.precision_notes).get(precision, "")
 
     def filename(self, stem: str, precision: str) -> str:
         """Artifact file name, e.g. ``mobrecon-densestack.nnapi.int8.ort``."""
@@ -79,20 +83,21 @@ TARGETS: tuple[Target, ...] = (
         key="ort-nnapi", group="ort", suffix=".ort", precisions=("fp32", "int8"),
         runtime="onnxruntime-cpu", accelerator="NNAPI", gate="ort-partition", graph_form="nnapi",
         description="ORT Mobile format for Android with the NNAPI execution provider",
-        precision_notes="fp16: not built; NNAPI relaxes fp32 to fp16 at run time (NNAPI_FLAG_USE_FP16)",
+        precision_notes=(("fp16", "not built: NNAPI relaxes fp32 to fp16 at run time (NNAPI_FLAG_USE_FP16)"),),
     ),
     Target(
         key="ort-coreml", group="ort", suffix=".ort", precisions=("fp32",),
         runtime="onnxruntime-cpu", accelerator="CoreML (ML Program)", gate="ort-partition", graph_form="coreml",
         description="ORT Mobile format for iOS with the CoreML execution provider (ML Program)",
-        precision_notes=("int8: QuantizeLinear/DequantizeLinear are not CoreML EP ML Program ops; fp16: the EP "
-                         "computes in fp16 itself (ModelFormat=MLProgram, AllowLowPrecisionAccumulationOnGPU)"),
+        precision_notes=(("int8", "QuantizeLinear/DequantizeLinear are not CoreML EP ML Program ops"),
+                         ("fp16", "not built: the EP runs the fp32 graph in fp16 where it can (MLComputeUnits, "
+                                  "AllowLowPrecisionAccumulationOnGPU)")),
     ),
     Target(
         key="coreml", group="coreml", suffix=".mlpackage", precisions=("fp32", "fp16", "int8"),
         runtime=None, accelerator="Apple Neural Engine", gate="ane-op-scan", graph_form="pytorch",
         description="Core ML ML Program (iOS 16+) converted from PyTorch with coremltools",
-        precision_notes="int8: 8-bit linear weight compression of the fp16 program; prediction cannot run on Linux",
+        precision_notes=(("int8", "8-bit linear weight compression of the fp16 program; prediction cannot run on Linux"),),
     ),
 )
 
@@ -163,7 +168,7 @@ def plan(targets: Iterable[Target], precisions: Iterable[str]) -> tuple[list[tup
     """
     targets, precisions = list(targets), list(precisions)
     jobs = [(t, p) for t in targets for p in precisions if p in t.precisions]
-    skipped = [f"{t.key} {p}: not supported by this target" + (f" ({t.precision_notes})" if t.precision_notes else "")
+    skipped = [f"{t.key} {p}: not supported by this target" + (f" ({t.note(p)})" if t.note(p) else "")
                for t in targets for p in precisions if p not in t.precisions]
     if not jobs:
         raise OptionError(

@@ -26,7 +26,7 @@ import torch
 from mobrecon_export.manifest import ArtifactEntry, Manifest, VerificationResult
 
 __all__ = ["Metric", "METRICS", "LIMITS", "FLOAT32_FLOOR_FACTOR", "float32_floor", "effective_limits", "VERIFICATION_INPUTS", "verification_inputs", "reference_outputs",
-           "run_onnxruntime", "compare", "verify_artifact", "verify_dir", "VerifyReport", "MM_PER_UNIT", "PX_PER_UNIT"]
+           "run_onnxruntime", "reference_scale", "compare", "verify_artifact", "verify_dir", "VerifyReport", "MM_PER_UNIT", "PX_PER_UNIT"]
 
 #: Output units -> task units: vertices are in units of 0.2 m (x200 = mm); uv in units of the 128-px crop.
 MM_PER_UNIT = 200.0
@@ -153,6 +153,16 @@ def reference_outputs(model: torch.nn.Module, inputs: list[tuple[str, np.ndarray
     return {k: np.stack(v) for k, v in outs.items()}
 
 
+def reference_scale(refs: dict[str, np.ndarray]) -> dict[str, float]:
+    """Largest |PyTorch output| in task units: ``verts_max_abs_mm``, ``uv_max_abs_px`` (empty without refs)."""
+    out = {}
+    if "verts" in refs:
+        out["verts_max_abs_mm"] = float(np.abs(refs["verts"]).max() * MM_PER_UNIT)
+    if "uv" in refs:
+        out["uv_max_abs_px"] = float(np.abs(refs["uv"]).max() * PX_PER_UNIT)
+    return out
+
+
 def run_onnxruntime(path: Path, inputs: list[tuple[str, np.ndarray]]) -> tuple[dict[str, np.ndarray], str]:
     """Run an ``.onnx`` or ``.ort`` file on the CPU execution provider: (outputs name -> [S, ...], runtime)."""
     import onnxruntime as ort
@@ -229,7 +239,8 @@ class VerifyReport:
         from mobrecon_export.manifest import summary_table
 
         head = f"verified {self.folder} against PyTorch ({self.manifest.model.recipe}; {self.manifest.model.topology})"
-        return "\n".join([head, summary_table(self.manifest.artifacts), *self.messages,
+        note = self.manifest.scale_note()
+        return "\n".join([head, summary_table(self.manifest.artifacts), *self.messages, *([note] if note else []),
                           "verdict: PASS" if self.ok else "verdict: FAIL"])
 
 
@@ -254,6 +265,7 @@ def verify_dir(folder: Path, log: Callable[[str], None] = lambda m: None) -> Ver
     inputs = verification_inputs(manifest.verification_inputs)
     refs = reference_outputs(model, inputs)
     floor = float32_floor(model, inputs, refs)
+    manifest.reference_scale = reference_scale(refs)
     report = VerifyReport(folder, manifest)
     for entry in manifest.artifacts:
         log(f"verifying {entry.file}")
