@@ -171,7 +171,9 @@ def export_ort(prepared: Prepared, opts: ArtifactOptions) -> Path:
         base = quantized_onnx(prepared, opts)
     else:
         base = portable_onnx(prepared, opts)
-    graph, rewrites = graph_form_onnx(prepared, opts, base, opts.target.graph_form, opts.precision)
+    graph, form_rewrites = graph_form_onnx(prepared, opts, base, opts.target.graph_form, opts.precision)
+    portable = opts.workspace.reports["onnx-fp32"]["rewrites"]  # already applied to the base graph
+    rewrites = {name: portable.get(name, 0) + form_rewrites.get(name, 0) for name in sorted({*portable, *form_rewrites})}
     opts.record.update({"graph_form": opts.target.graph_form, "rewrites": rewrites, "optimization_style": "Runtime",
                         "target_platform": "arm", "_graph": graph})
     if opts.precision == "int8":
