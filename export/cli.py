@@ -20,7 +20,7 @@ def export_command(
     template: Optional[Path] = typer.Option(None, "--template", help="HandMesh template/ folder. Default: built-in SYNTHETIC mesh (not a hand)."),
     variant: str = typer.Option("densestack", "--variant", help="Variant when no checkpoint is given (see `mobrecon info --list`)."),
     targets: str = typer.Option("onnx,ort,coreml", "--targets", help="Comma list: onnx, ort (NNAPI and CoreML EP .ort files), coreml."),
-    precision: str = typer.Option("fp32,fp16,int8", "--precision", help="Comma list: fp32, fp16, int8; each target builds the ones it supports."),
+    precision: str = typer.Option("fp32", "--precision", help="Comma list of fp32, fp16, int8; each target builds the ones it supports. fp16/int8 are judged by task-level limits meant for trained weights (random weights fail them)."),
     out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (written only when every gate passes)."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Folder of images for int8 calibration. Default: generated images."),
     upsample_form: Optional[str] = typer.Option(None, "--upsample-form", help="Deploy mesh upsampling: gather (3-tap) or dense (matmul). Default: the model's."),

@@ -297,7 +297,7 @@ def export_model(
     template: str | Path | None = None,
     variant: str = "densestack",
     targets: str | Iterable[str] = "onnx,ort,coreml",
-    precision: str | Iterable[str] = "fp32,fp16,int8",
+    precision: str | Iterable[str] = "fp32",
     out: str | Path = "exports",
     calibration: str | Path | None = None,
     upsample_form: str | None = None,

@@ -60,13 +60,16 @@ class ModelReport:
 
 
 def seeded_model(variant: str, topology: Topology, seed: int = DEFAULT_SEED) -> torch.nn.Module:
-    """The built-in default: ``variant`` with weights drawn from ``torch.manual_seed(seed)``, eval mode.
+    """The built-in default: ``variant`` with seeded, conditioned random weights, eval mode.
 
-    These are random weights: the network runs end to end but predicts no hand.
+    Conditioned (:func:`mobrecon.init.condition_weights`) so that outputs have the scale of real
+    ones (vertices spread ~0.25 units, 2D joints ~O(1)); still random: it predicts no hand.
     """
+    from mobrecon.init import condition_weights
+
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return create_model(variant, topology=topology).eval()
+        return condition_weights(create_model(variant, topology=topology), seed=seed)
 
 
 def _count(model: torch.nn.Module) -> tuple[int, int]:
@@ -94,7 +97,7 @@ def describe_model(checkpoint: Path | None, variant: str, topology: Topology) ->
     else:
         model = seeded_model(variant, topology)
         card = get_model_card(variant)
-        layout, weights = f"{variant} (built-in)", f"seeded random weights (seed {DEFAULT_SEED}; {card.tag}): runs end to end, predicts no hand"
+        layout, weights = f"{variant} (built-in)", f"seeded, conditioned random weights (seed {DEFAULT_SEED}; {card.tag}): runs end to end, predicts no hand"
         dropped, notes = 0, ()
     total, without_bn = _count(model)
     return ModelReport(variant, layout, weights, total, without_bn, topology.describe(), topology.sha256(), dropped, tuple(notes))
