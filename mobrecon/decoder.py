@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mobrecon.dsconv import DSConv, SpiralConv
+from mobrecon.dsconv import DSConv
+from mobrecon.spiralconv import SpiralConv
 from mobrecon.topology import Topology, UpTransform
 
 __all__ = ["MeshUpsample", "MeshUpsampleRank4", "MeshUpsampleRows", "MeshDecoder", "MeshDecoderRank4", "MeshDecoderRows", "UPSAMPLE_FORMS"]

@@ -1,6 +1,6 @@
-"""Spiral mesh convolutions: DSConv (depth-separable, MobRecon section 3.3) and SpiralConv++.
+"""DSConv, the depth-separable spiral mesh convolution of MobRecon (section 3.3).
 
-Reference: HandMesh ``conv/dsconv.py`` and ``conv/spiralconv.py``. With spiral indices
+Reference: HandMesh ``conv/dsconv.py``. With spiral indices
 ``idx`` [N, S] (S = 9), DSConv is ``out[b, n] = W_ch @ sum_s w_dw[:, s] * x[b, idx[n, s]]``.
 
 Forms of DSConv, all with the same parameters (``spatial_layer.weight`` [C, 1, 3, 3],
@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DSConv", "DSConvRank4", "DSConvRows", "SpiralConv", "SpiralConvRank4", "SpiralConvRows", "DSCONV_FORMS", "DEPLOY_LAYOUTS"]
+__all__ = ["DSConv", "DSConvRank4", "DSConvRows", "DSCONV_FORMS", "DEPLOY_LAYOUTS"]
 
 #: Names of the [B, N, C]-layout DSConv forms of the reference-form model.
 DSCONV_FORMS = ("reference", "streamed")
@@ -128,71 +128,3 @@ class DSConvRank4(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.pointwise(self.depthwise(x.index_select(3, self.index)))
-
-
-class SpiralConv(nn.Module):
-    """SpiralConv++: gather the S spiral neighbours and apply one Linear(S*C, Cout) with bias.
-
-    Feature index of the gathered vector is ``s * C + c`` (spiral position major).
-
-    Shapes:
-        x: [B, N_in, C] -> [B, N, out_chs].
-    """
-
-    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
-        super().__init__()
-        self.num_verts, self.spiral_len = int(spiral.shape[0]), int(spiral.shape[1])
-        self.register_buffer("spiral", spiral.to(torch.int64), persistent=False)
-        self.layer = nn.Linear(in_chs * self.spiral_len, out_chs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        g = x.index_select(1, self.spiral.reshape(-1))
-        return self.layer(g.reshape(x.shape[0], self.num_verts, -1))
-
-    @torch.no_grad()
-    def fuse(self, layout: str = "rows") -> nn.Module:
-        """Deploy form, same weights: :class:`SpiralConvRows` or :class:`SpiralConvRank4` (a dense (1, S) conv)."""
-        in_chs = self.layer.in_features // self.spiral_len
-        if layout == "rows":
-            m = SpiralConvRows(in_chs, self.layer.out_features, self.spiral).to(self.layer.weight)
-            m.layer.load_state_dict(self.layer.state_dict())
-            return m
-        m = SpiralConvRank4(in_chs, self.layer.out_features, self.spiral).to(self.layer.weight)
-        w = self.layer.weight.reshape(-1, self.spiral_len, in_chs).permute(0, 2, 1)
-        m.conv.weight.copy_(w[:, :, None, :])
-        m.conv.bias.copy_(self.layer.bias)
-        return m
-
-
-class SpiralConvRows(nn.Module):
-    """SpiralConv++ on [B, N, C] with no shape read from the input: row gather, reshape, Linear.
-
-    Shapes:
-        x: [B, N_in, C] -> [B, N, out_chs].
-    """
-
-    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
-        super().__init__()
-        self.num_verts, self.spiral_len = int(spiral.shape[0]), int(spiral.shape[1])
-        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
-        self.layer = nn.Linear(in_chs * self.spiral_len, out_chs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layer(x.index_select(1, self.index).reshape(-1, self.num_verts, self.layer.in_features))
-
-
-class SpiralConvRank4(nn.Module):
-    """SpiralConv++ on [B, C, 1, N] features: gather, then Conv2d(C, Cout, (1, S), stride (1, S)).
-
-    Shapes:
-        x: [B, C, 1, N_in] -> [B, out_chs, 1, N].
-    """
-
-    def __init__(self, in_chs: int, out_chs: int, spiral: torch.Tensor) -> None:
-        super().__init__()
-        self.spiral_len = int(spiral.shape[1])
-        self.register_buffer("index", spiral.reshape(-1).to(torch.int64), persistent=False)
-        self.conv = nn.Conv2d(in_chs, out_chs, (1, self.spiral_len), (1, self.spiral_len))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(x.index_select(3, self.index))

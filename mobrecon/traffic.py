@@ -27,6 +27,11 @@ Assumptions:
      addcmul's value 1) and Add; then MatMul. (Eager: index_select, then mul or one addcmul.)
    - ``rank4`` (:class:`mobrecon.dsconv.DSConvRank4`): Gather to [B, C, 1, N*S] -> depthwise Conv
      (1, S) stride S -> 1x1 Conv.
+   - ``rows`` (:class:`mobrecon.dsconv.DSConvRows`, the deploy default): Gather of whole rows to
+     [B, N*S, C] -> Mul by the tap weights -> ReduceMean over S -> MatMul. It moves more bytes
+     than ``rank4`` (the Mul writes a second S-fold tensor) yet runs faster on ONNX Runtime CPU,
+     whose Gather copies contiguous rows but goes element by element along the innermost axis:
+     bytes moved are not the whole story (``benchmarks/dsconv_forms.py`` measures both).
    - ``fused``: no form in dsconv.py; the lower bound of a custom kernel that gathers the S rows
      and accumulates the depthwise sum in registers, then the pointwise MatMul.
 3. The layer's input is x [B, n_in, C] after mesh upsampling (not counted here); its output
@@ -47,7 +52,7 @@ from dataclasses import dataclass
 __all__ = ["TrafficOp", "Traffic", "dsconv_traffic", "decoder_traffic", "format_decoder_traffic", "TRAFFIC_FORMS", "DECODER_LAYERS"]
 
 #: Forms the model knows (``fused`` is a hypothetical custom kernel, not a dsconv.py form).
-TRAFFIC_FORMS = ("reference", "streamed", "rank4", "fused")
+TRAFFIC_FORMS = ("reference", "streamed", "rank4", "rows", "fused")
 #: Graphs the ops are taken from.
 GRAPHS = ("onnx", "eager")
 #: The decoder's mesh convs (name, vertices, in_chs, out_chs) for the standard topology and
@@ -108,6 +113,9 @@ def _ops(form: str, graph: str, b: int, n: int, c: int, o: int, s: int, e: int, 
         return ops + [TrafficOp("Conv depthwise over S taps", xs + dw_w, x1, True), pointwise]
     if form == "fused":
         return [TrafficOp("gather + depthwise in registers", xs + idxs + dw_w, x1, True), pointwise]
+    if form == "rows":
+        return [TrafficOp("Gather S-fold rows", xs + idxs, xs, True), TrafficOp("Mul by tap weights", xs + dw_w, xs, True),
+                TrafficOp("ReduceMean over S taps", xs, x1, True), pointwise]
     ops = [TrafficOp("Gather tap 0", x1 + idx1, x1, True), TrafficOp("Mul tap 0", x1 + c * e, x1, True)]
     for t in range(1, s):
         ops.append(TrafficOp(f"Gather tap {t}", x1 + idx1, x1, True))

@@ -8,7 +8,8 @@ import torch
 
 from mobrecon import create_model, list_models
 from mobrecon.decoder import UPSAMPLE_FORMS
-from mobrecon.dsconv import DEPLOY_LAYOUTS, DSCONV_FORMS, DSConv, SpiralConv
+from mobrecon.dsconv import DEPLOY_LAYOUTS, DSCONV_FORMS, DSConv
+from mobrecon.spiralconv import SpiralConv
 from tests.conftest import GOLDEN_FILES, load_golden
 
 F64_MAX = 1e-9

@@ -140,13 +140,14 @@ def test_traffic_table() -> None:
     assert all(f"form {form}" in text for form in TRAFFIC_FORMS) and "decoder.head" in text
 
 
-@pytest.mark.parametrize("form", ["reference", "streamed", "rank4"])
+@pytest.mark.parametrize("form", ["reference", "streamed", "rank4", "rows"])
 def test_traffic_ops_match_exported_graph(form: str) -> None:
     """The modelled kernels are those of the ONNX export (Constant and Reshape nodes are free)."""
     onnx = pytest.importorskip("onnx")
     spiral = torch.randint(0, 20, (20, 9))
-    if form == "rank4":
-        module, x = DSConv(8, 4, spiral).fuse().eval(), torch.randn(1, 8, 1, 20)
+    if form in ("rank4", "rows"):
+        module = DSConv(8, 4, spiral).fuse(form).eval()
+        x = torch.randn(1, 8, 1, 20) if form == "rank4" else torch.randn(1, 20, 8)
     else:
         module, x = DSConv(8, 4, spiral, form=form).eval(), torch.randn(1, 20, 8)
     buf = io.BytesIO()
