@@ -206,7 +206,7 @@ class Manifest:
         files: supporting files.
         skipped: requested (target, precision) pairs not built, with the reason.
         reference_scale: largest |PyTorch output| on the verification inputs, in mm and px (errors
-            are only meaningful against it: the built-in seeded weights output ~1e-10 units).
+            are only meaningful against it; a near-zero scale triggers a note in the summary).
     """
 
     format: str

@@ -81,9 +81,9 @@ METRICS: dict[str, Metric] = {
 #:   PA-MPVPE) flags real damage and nothing else.
 #: int8: 10 mm / 3 px: post-training int8 typically costs ~1% of the output range; 10 mm for the
 #:   worst vertex (about MobRecon's own PA-MPVPE x 1.7) and 3 px (2% of the crop) bound a usable model.
-#: Measured (export/README.md, "Error limits"): neither the built-in seeded weights (outputs ~1e-10,
-#: every error trivially tiny) nor the golden random weights (rounding amplified ~1000x: fp16 and
-#: int8 errors of metres) can calibrate these; they are task-level bounds for trained weights.
+#: Measured (export/README.md, "Error limits"): random weights cannot calibrate these (the built-in
+#: conditioned weights: fp16 73 mm, int8 ~1 m; the golden random weights amplify rounding ~1000x);
+#: they are task-level bounds for trained weights.
 LIMITS: dict[str, dict[str, float]] = {
     "fp32": {"verts_max_mm": 0.4, "uv_max_px": 0.05},
     "fp16": {"verts_max_mm": 2.0, "uv_max_px": 0.5},
