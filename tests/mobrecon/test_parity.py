@@ -162,3 +162,13 @@ def test_checkpoint_file_roundtrip_records_sha256(densestack_golden, handmesh_to
 
     assert model.checkpoint_info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert any("model_state_dict" in n for n in model.checkpoint_info.notes)
+
+
+@pytest.mark.parametrize("dsconv_form", ["streamed"])
+def test_other_dsconv_forms_match_golden_float64(dsconv_form, densestack_golden, handmesh_topology):
+    """Each reference-layout DSConv form reproduces the golden float64 outputs (deploy forms: test_deploy)."""
+    data = densestack_golden
+    model = load_checkpoint(data["state_dict"], topology=handmesh_topology, dsconv_form=dsconv_form).double()
+    with torch.no_grad():
+        out = model(data["input"][:2].double())
+    assert (out["verts"] - data["outputs_float64"]["verts"][:2]).abs().max().item() <= F64_MAX
