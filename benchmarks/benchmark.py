@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mobrecon_bench.host import describe_host, host_name, measure_compute_floor, tool_versions, usable_cores
 from mobrecon_bench.runners import Runner, runner_for_file
-from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, ComputeFloor, Cost
+from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, ComputeFloor, Cost, HostLoad
 from mobrecon_bench.stats import summarize
 from mobrecon_bench.targets import variant_from_name
 from mobrecon_bench.timing import Measurement, measure, measurement_method
@@ -117,6 +117,7 @@ def run_benchmark(
     Raises:
         BenchmarkError: for out-of-range options or an artifact that is missing or cannot load.
     """
+    load_start = _load_average()
     measurements = measure(
         runners,
         threads=threads,
@@ -143,4 +144,17 @@ def run_benchmark(
         ),
         compute_floor=floors,
         records=[record_from_measurement(m, floors) for m in measurements],
+        host_load=_host_load(load_start, _load_average()),
     )
+
+
+def _load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (runnable threads), or None where the OS has none."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def _host_load(start: list[float] | None, end: list[float] | None) -> HostLoad | None:
+    return HostLoad(start, end) if start is not None and end is not None else None

@@ -2,14 +2,18 @@
 
 Usage::
 
+    mobrecon bench run                               # built-in densestack + ghoststack, all forms, peers
+    mobrecon bench run exports/ --threads 1 --threads 2
+    mobrecon bench profile exports/densestack        # ORT per-layer profile, deploy vs naive export
     python -m mobrecon_bench run --onnx out/densestack.onnx --threads 1 --threads 2
     python -m mobrecon_bench report bench-results/result.json --out bench-results/report
     python -m mobrecon_bench gate --baseline base.json --candidate bench-results/result.json --max-slowdown 10%
     python -m mobrecon_bench head-to-head old/densestack.onnx new/densestack.onnx
 
 Each command parses its options, calls one library function with the same parameter names and
-prints the result. With no arguments every command uses a labelled default: ``run`` measures the
-built-in demo model (not MobRecon) into ``bench-results/result.json``, ``report`` reads that file,
+prints the result. With no arguments every command uses a labelled default: ``run`` exports and
+measures the built-in MobRecon models (seeded weights, synthetic mesh) into
+``bench-results/result.json``, ``profile`` profiles the built-in densestack, ``report`` reads that file,
 ``gate`` compares ``bench-results/baseline.json`` with it. A user error prints one sentence on
 stderr and exits 2; the gate exits 1 on a regression. ``bench_app`` is mounted as ``mobrecon bench``.
 """
@@ -73,45 +77,91 @@ def _default_threads(threads: list[int] | None) -> list[int]:
     return threads or sorted({1, usable_cores()})
 
 
+Variants = Annotated[
+    list[str] | None,
+    typer.Option("--variant", help="Variant exported when no DIR is given; repeat for several. Default: densestack and ghoststack."),
+]
+ExportDir = Annotated[
+    Path | None,
+    typer.Argument(metavar="DIR", help="Export folder with manifest.json (or a folder of them). Default: export the built-in models now."),
+]
+
+
+def _log(message: str) -> None:
+    typer.echo(message, err=True)
+
+
 @bench_app.command()
 @_user_errors
 def run(
+    directory: ExportDir = None,
     onnx: Annotated[
         list[Path] | None,
-        typer.Option(
-            "--onnx", help="ONNX or ORT file; repeat for several. Default: the built-in demo model (not MobRecon)."
-        ),
+        typer.Option("--onnx", help="Measure these .onnx/.ort/.tflite files alone instead of an export folder; repeat for several."),
     ] = None,
+    variant: Variants = None,
     threads: Threads = None,
     rounds: Rounds = 5,
     warmup: Warmup = 10,
     min_iters: MinIters = 20,
     time_budget_s: TimeBudget = 1.0,
     skip_floor: Annotated[bool, typer.Option("--skip-floor", help="Skip the compute-floor measurement.")] = False,
+    skip_torch: Annotated[bool, typer.Option("--skip-torch", help="Leave out the PyTorch eager rows.")] = False,
+    skip_naive: Annotated[bool, typer.Option("--skip-naive", help="Leave out the naive ONNX export of the reference form.")] = False,
+    skip_mediapipe: Annotated[bool, typer.Option("--skip-mediapipe", help="Leave out MediaPipe's hand landmark model.")] = False,
     progress: Progress = True,
     out: Annotated[Path, typer.Option(help="Result JSON to write.")] = DEFAULT_RESULT,
 ) -> None:
-    """Measure artifacts on this host and write a result JSON."""
-    from mobrecon_bench.benchmark import run_benchmark, runners_for_files
-    from mobrecon_bench.report import render_summary
-    from mobrecon_bench.runners import demo_runner
-    from mobrecon_bench.schema import save_result
+    """Time every artifact and runtime that can run here, with the peers, interleaved; write a result JSON.
 
-    if not onnx:
-        typer.echo("no --onnx given: measuring the built-in demo model 'builtin-demo' (a small conv net, NOT MobRecon)")
-    runners = runners_for_files(onnx) if onnx else [demo_runner()]
-    result = run_benchmark(
-        runners,
-        threads=_default_threads(threads),
-        rounds=rounds,
-        warmup=warmup,
-        min_iters=min_iters,
-        time_budget_s=time_budget_s,
-        skip_floor=skip_floor,
-        progress=progress,
-    )
-    typer.echo(render_summary(result))
+    With no DIR the built-in default models (densestack and ghoststack, seeded weights, SYNTHETIC
+    mesh: they predict no hand) are exported to a temp folder, fp32 and int8, and verified here.
+    """
+    from mobrecon_bench.errors import BenchmarkError
+    from mobrecon_bench.report_sections import render_text_table
+    from mobrecon_bench.schema import save_result
+    from mobrecon_bench.suite import DEFAULT_VARIANTS, run_files, run_suite
+
+    options = dict(threads=_default_threads(threads), rounds=rounds, warmup=warmup, min_iters=min_iters,
+                   time_budget_s=time_budget_s, skip_floor=skip_floor, progress=progress)  # fmt: skip
+    if onnx and directory is not None:
+        raise BenchmarkError("give an export folder or --onnx files, not both")
+    if onnx:
+        result = run_files(onnx, **options)
+    else:
+        if directory is None:
+            _log("no DIR given: exporting the built-in default models (seeded weights, synthetic mesh; they predict no hand)")
+        result = run_suite(directory, variants=variant or DEFAULT_VARIANTS, skip_torch=skip_torch, skip_naive=skip_naive,
+                           skip_mediapipe=skip_mediapipe, log=_log, **options)  # fmt: skip
+    typer.echo(render_text_table(result))
     typer.echo(f"wrote {save_result(result, out)}")
+
+
+@bench_app.command()
+@_user_errors
+def profile(
+    directory: ExportDir = None,
+    variant: Variants = None,
+    threads: Annotated[int, typer.Option(help="Intra-op threads.")] = 1,
+    iterations: Annotated[int, typer.Option(help="Profiled runs per model, after warm-up.")] = 50,
+    warmup: Warmup = 10,
+    out: Annotated[Path | None, typer.Option(help="Also write the Markdown here.")] = None,
+) -> None:
+    """Per-layer ONNX Runtime profile of the deploy-form ONNX file vs the naive export: where the time goes.
+
+    With no DIR the built-in default densestack is exported (onnx fp32) to a temp folder first.
+    """
+    from mobrecon_bench.errors import BenchmarkError
+    from mobrecon_bench.profiling import profile_export
+
+    text = profile_export(directory, variants=variant or ("densestack",), threads=threads, iterations=iterations,
+                          warmup=warmup, log=_log).format()  # fmt: skip
+    typer.echo(text)
+    if out is not None:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise BenchmarkError(f"cannot write {out}: {err.strerror or err}") from None
 
 
 @bench_app.command()

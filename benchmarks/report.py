@@ -22,6 +22,7 @@ from pathlib import Path
 
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.gate import GateResult
+from mobrecon_bench.report_sections import accuracy_text, section_lines
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult
 from mobrecon_bench.targets import TARGETS, Target, is_host_class, judge
 
@@ -107,12 +108,13 @@ def _latency_row(rec: BenchmarkRecord) -> list[str]:
         _fmt(load, 1),
         _fmt(rec.peak_rss_mib, 0),
         _fmt(rec.rss_growth_mib, 1),
+        accuracy_text(rec),
     ]
 
 
 _LATENCY_HEADER = [
     "artifact", "variant", "runtime", "threads", "precision", "status", "median ms", "p10 / p90 ms",
-    "trimmed mean ms", "FPS", "round spread", "load ms (median)", "peak RSS MiB", "RSS growth MiB",
+    "trimmed mean ms", "FPS", "round spread", "load ms (median)", "peak RSS MiB", "RSS growth MiB", "accuracy",
 ]  # fmt: skip
 
 
@@ -154,7 +156,8 @@ def render_summary(result: BenchmarkResult) -> str:
 def render_markdown(
     result: BenchmarkResult, *, targets: Sequence[Target] = TARGETS, chart_name: str | None = None
 ) -> str:
-    """Markdown report of one result: host and versions, compute floor, latency table, targets.
+    """Markdown report of one result: host and versions, compute floor, latency table, paper targets,
+    machine load, cost against the floor, accuracy, in-run targets, GhostStack / DenseStack ratio.
 
     Args:
         result: the benchmark result.
@@ -168,6 +171,7 @@ def render_markdown(
     lines += ["", "## Latency", "", "Per-inference latency over all rounds; FPS = 1000 / median ms, one stream.", ""]
     lines += _table(_LATENCY_HEADER, [_latency_row(r) for r in result.records])
     lines += ["", "## Targets", "", *_target_lines(result, targets)]
+    lines += ["", *section_lines(result)]
     if chart_name:
         lines += ["", "## Chart", "", f"![latency and FPS]({chart_name})"]
     return "\n".join(lines) + "\n"

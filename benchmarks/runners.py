@@ -133,7 +133,9 @@ class Runner(ABC):
         precision: numeric precision of the artifact, e.g. "fp32", "fp16", "int8".
         variant: model variant the targets are matched on, e.g. "densestack"; None if not a MobRecon model.
         mult_adds: multiply-adds of one inference, if known (for the achieved-rate figure).
-        accuracy: verification errors to carry into the record, if known.
+        accuracy: verification errors and verdict to carry into the record, if known.
+        form: which graph of the model ("reference", "deploy", "naive-export", "peer"), if said.
+        task: what the model computes when it is not MobRecon's hand mesh, else None.
     """
 
     name: str
@@ -142,6 +144,8 @@ class Runner(ABC):
     variant: str | None = None
     mult_adds: int | None = None
     accuracy: Accuracy = field(default_factory=Accuracy)
+    form: str | None = None
+    task: str | None = None
 
     runtime: str = field(init=False, default="")
     format: str = field(init=False, default="")
@@ -173,6 +177,8 @@ class Runner(ABC):
             variant=self.variant,
             precision=self.precision,
             format=self.format,
+            form=self.form,
+            task=self.task,
         )
         return artifact, RuntimeInfo(name=self.runtime, version=self.runtime_version, compute_unit=self.compute_unit)
 
@@ -266,6 +272,10 @@ class _OrtSession(Session):
     def run(self) -> None:
         self._session.run(None, self._feeds)
 
+    def end_profiling(self) -> str:
+        """Stop ONNX Runtime's profiler (session loaded with a profile prefix); returns the trace file."""
+        return self._session.end_profiling()
+
     def close(self) -> None:
         self._session = None
 
@@ -348,7 +358,8 @@ class OrtRunner(_FileRunner):
             feeds[spec.name] = random_input(shape, _ORT_DTYPES[spec.type], rng)
         return feeds
 
-    def load(self) -> Session:
+    def load(self, profile_prefix: str | None = None) -> Session:
+        """Build a fresh session; with ``profile_prefix``, ONNX Runtime's profiler writes ``<prefix>_*.json``."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -356,6 +367,9 @@ class OrtRunner(_FileRunner):
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.log_severity_level = 3
+        if profile_prefix is not None:
+            opts.enable_profiling = True
+            opts.profile_file_prefix = profile_prefix
         try:
             session = ort.InferenceSession(str(self.path), sess_options=opts, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types

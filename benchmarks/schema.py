@@ -44,6 +44,7 @@ __all__ = [
     "RuntimeInfo",
     "Accuracy",
     "Cost",
+    "HostLoad",
     "BenchmarkRecord",
     "BenchmarkResult",
     "RecordKey",
@@ -110,7 +111,22 @@ class ComputeFloor:
 
 @dataclass
 class Artifact:
-    """What was run: artifact name, file name (None for in-memory torch), sha256 of the file, variant."""
+    """What was run.
+
+    Attributes:
+        name: artifact name; with variant, runtime, threads and precision it keys the record,
+            e.g. "mobrecon-densestack.onnx".
+        file: file name, None for an in-memory PyTorch model.
+        sha256: sha256 of the file, None without one.
+        variant: model variant the targets are matched on ("densestack"), None for other models.
+        precision: "fp32", "fp16", "int8".
+        format: "torch", "onnx", "ort", "tflite", "mlpackage".
+        form: which graph of the model: "reference" (as trained, HandMesh layout), "deploy"
+            (``model.deploy()``, what the exporter ships), "naive-export" (``torch.onnx.export`` of
+            the reference form), "peer" (another project's model); None if not said.
+        task: what the model computes, when it differs from MobRecon's hand mesh, e.g. "21 hand
+            keypoints, no mesh (a different task)"; None for MobRecon artifacts.
+    """
 
     name: str
     file: str | None
@@ -118,6 +134,8 @@ class Artifact:
     variant: str | None
     precision: str
     format: str
+    form: str | None = None
+    task: str | None = None
 
 
 @dataclass
@@ -131,11 +149,29 @@ class RuntimeInfo:
 
 @dataclass
 class Accuracy:
-    """Worst-case errors against the PyTorch reference: millimetres (3D) and pixels (2D)."""
+    """Worst-case errors against the PyTorch reference: millimetres (3D) and pixels (2D), and their verdict.
+
+    Timing and accuracy are judged apart: a record is timed (``status`` "ok") whatever its accuracy
+    verdict, so an artifact that fails its error limits still shows its latency, flagged
+    ``verdict == "fail"`` with the failed limit in ``reason``. ``status == "verification_failed"``
+    is kept for harnesses that refuse to time such an artifact.
+
+    Attributes:
+        vertex_error_mm_max: largest vertex error, mm.
+        joint3d_error_mm_max: largest 3D joint error, mm.
+        joint2d_error_px_max: largest 2D joint error, px (128-px crop).
+        verdict: "pass", "fail" (errors over the limits), "not-run", or "reference" (the record is
+            the reference itself); None if no accuracy was attached.
+        reason: which limit failed, or why not run; None otherwise.
+        source: where the figures come from, e.g. "export manifest" or "measured by mobrecon bench".
+    """
 
     vertex_error_mm_max: float | None = None
     joint3d_error_mm_max: float | None = None
     joint2d_error_px_max: float | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    source: str | None = None
 
 
 @dataclass
@@ -210,8 +246,19 @@ class BenchmarkRecord:
 
 
 @dataclass
+class HostLoad:
+    """How busy the machine was: load averages (runnable threads, 1/5/15 min) at start and end of the run."""
+
+    load_average_start: list[float]
+    load_average_end: list[float]
+
+
+@dataclass
 class BenchmarkResult:
-    """One benchmark run on one device; the top-level object of a result file."""
+    """One benchmark run on one device; the top-level object of a result file.
+
+    ``host_load`` is None when the platform gives no load average (phones, Windows).
+    """
 
     created_utc: str
     host: str
@@ -221,6 +268,7 @@ class BenchmarkResult:
     compute_floor: list[ComputeFloor]
     records: list[BenchmarkRecord]
     schema_version: int = SCHEMA_VERSION
+    host_load: HostLoad | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, ``schema_version`` first."""

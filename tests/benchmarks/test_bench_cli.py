@@ -79,13 +79,34 @@ def test_run_on_onnx_writes_a_valid_result(tiny_onnx, tmp_path):
     assert (record.artifact.name, record.status, record.threads) == ("tiny", "ok", 1)
 
 
-def test_run_default_is_the_labelled_demo(tmp_path):
-    args = ["run", "--threads", "1", "--rounds", "1", "--warmup", "1", "--min-iters", "2", "--time-budget-s", "0",
-            "--skip-floor", "--no-progress", "--out", str(tmp_path / "r.json")]  # fmt: skip
+def test_run_default_exports_the_builtin_models(tmp_path, monkeypatch):
+    """No DIR: the suite runs on the built-in variants (the suite itself is stubbed: it takes minutes)."""
+    from mobrecon_bench import suite
+
+    seen = {}
+
+    def fake_run_suite(directory, **options):
+        seen.update(options, directory=directory)
+        return make_result([make_record(lognormal_rounds(0))])
+
+    monkeypatch.setattr(suite, "run_suite", fake_run_suite)
+    args = ["run", "--threads", "1", "--rounds", "1", "--no-progress", "--out", str(tmp_path / "r.json")]
     outcome = runner.invoke(bench_app, args)
     assert outcome.exit_code == 0, outcome.output
-    assert "NOT MobRecon" in outcome.stdout
-    assert load_result(tmp_path / "r.json").records[0].artifact.name == "builtin-demo"
+    assert seen["directory"] is None and tuple(seen["variants"]) == ("densestack", "ghoststack")
+    assert "built-in default models" in outcome.stderr and "in-run targets:" in outcome.stdout
+    assert load_result(tmp_path / "r.json").records[0].status == "ok"
+
+
+def test_run_refuses_a_folder_and_files_together(tiny_onnx, tmp_path):
+    outcome = runner.invoke(bench_app, ["run", str(tmp_path), "--onnx", str(tiny_onnx), "--no-progress"])
+    assert outcome.exit_code == 2 and "not both" in outcome.stderr
+
+
+def test_run_on_a_folder_without_manifest_is_one_sentence(tmp_path):
+    outcome = runner.invoke(bench_app, ["run", str(tmp_path), "--no-progress"])
+    assert outcome.exit_code == 2
+    assert "has no manifest.json" in outcome.stderr and "Traceback" not in outcome.output
 
 
 def test_run_missing_file_is_one_sentence(tmp_path):

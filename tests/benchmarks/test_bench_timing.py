@@ -105,16 +105,23 @@ def test_corrupt_onnx_is_one_sentence(tmp_path):
 
 
 def test_smoke_run_on_tiny_models(tiny_torch, tiny_onnx, tmp_path):
-    """ONE short real run: tiny torch + tiny ONNX (+ LiteRT, skipped without its package)."""
+    """ONE short real run: tiny torch + tiny ONNX (+ LiteRT: skipped without its package; with it, a
+    missing file is a user error before any timing)."""
     factory, inputs = tiny_torch
+    lite = LiteRtRunner(name="tiny", path=tmp_path / "tiny.tflite")
+    if lite.unavailable() is None:
+        with pytest.raises(BenchmarkError, match="does not exist"):
+            measure([lite], rounds=1, progress=False)
     runners = [
         TorchRunner(name="tiny", model_factory=factory, example_inputs=inputs),
         OrtRunner(name="tiny", path=tiny_onnx),
-        LiteRtRunner(name="tiny", path=tmp_path / "tiny.tflite"),
+        lite,
     ]
+    if lite.unavailable() is None:
+        runners.pop()
     out = measure(runners, threads=[1], rounds=2, warmup=3, min_iters=5, time_budget_s=0.02, progress=True)
     records: list[BenchmarkRecord] = [record_from_measurement(m) for m in out]
-    torch_rec, ort_rec, lite_rec = records
+    torch_rec, ort_rec, *rest = records
     for rec in (torch_rec, ort_rec):
         assert rec.status == "ok"
         assert len(rec.latency_ms_samples) == 2 and len(rec.session_load_ms) == 2
@@ -125,8 +132,8 @@ def test_smoke_run_on_tiny_models(tiny_torch, tiny_onnx, tmp_path):
     ort_names = (ort_rec.artifact.file, ort_rec.artifact.format, ort_rec.runtime.name)
     assert ort_names == ("tiny.onnx", "onnx", "onnxruntime")
     assert torch_rec.artifact.file is None and torch_rec.runtime.name == "torch"
-    if lite_rec.status == "skipped":
-        assert "ai-edge-litert is not installed" in lite_rec.reason
+    for lite_rec in rest:
+        assert lite_rec.status == "skipped" and "ai-edge-litert is not installed" in lite_rec.reason
 
     outcome = head_to_head(OrtRunner(name="old", path=tiny_onnx), OrtRunner(name="new", path=tiny_onnx),
                            rounds=2, warmup=3, min_iters=5, time_budget_s=0.02, n_boot=200, progress=False)  # fmt: skip
