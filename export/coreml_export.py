@@ -19,6 +19,7 @@ not run a model, so these artifacts are checked by their MIL op list and weight-
 from __future__ import annotations
 
 import contextlib
+import logging
 import io
 import json
 import uuid
@@ -61,10 +62,17 @@ FP32_NOTE = "fp32 ML Programs execute on GPU and CPU only; the Neural Engine run
 
 @contextlib.contextmanager
 def _quiet():
-    """Silence coremltools' import and conversion chatter (progress bars, torch-version warning)."""
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
+    """Silence coremltools' import and conversion chatter (progress bars, torch-version warning, and
+    its logger: the Linux-only "Failed to load _MLModelProxy" and int64->int32 notices)."""
+    logger = logging.getLogger("coremltools")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _import_ct():
