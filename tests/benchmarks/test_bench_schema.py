@@ -13,6 +13,7 @@ from mobrecon_bench.schema import (
     STATUSES,
     BenchmarkResult,
     ComputeFloor,
+    HostLoad,
     load_result,
     result_schema,
     save_result,
@@ -32,7 +33,10 @@ def result() -> BenchmarkResult:
     )
     res.compute_floor = [ComputeFloor("torch", "2.13", 1, 3.0e10, 512, 5)]
     res.records[0].accuracy.vertex_error_mm_max = 0.01
+    res.records[0].accuracy.verdict, res.records[0].accuracy.reason = "fail", "uv_max_px 5.1 > 3 px"
+    res.records[0].artifact.form = "deploy"
     res.records[0].cost.mult_adds = 439_900_000
+    res.host_load = HostLoad([1.5, 1.2, 1.0], [1.7, 1.3, 1.0])
     return res
 
 
@@ -46,6 +50,16 @@ def test_save_is_atomic_and_loads_back(result, tmp_path):
     path = save_result(result, tmp_path / "sub" / "result.json")
     assert load_result(path) == result
     assert [p.name for p in path.parent.iterdir()] == ["result.json"]  # no temp file left behind
+
+
+def test_a_timed_row_can_fail_its_accuracy_and_old_files_still_load(result):
+    doc = json.loads(result.to_json())
+    rec = doc["records"][0]
+    assert (rec["status"], rec["accuracy"]["verdict"]) == ("ok", "fail")  # timed, accuracy verdict fail
+    for key in ("verdict", "reason", "source"):
+        del rec["accuracy"][key]
+    del rec["artifact"]["form"], rec["artifact"]["task"], doc["host_load"]  # a file written before these fields
+    assert BenchmarkResult.from_dict(doc).records[0].accuracy.verdict is None
 
 
 def test_save_refuses_an_invalid_result(result, tmp_path):
@@ -80,6 +94,8 @@ def _break(doc: dict, how: str) -> dict:
         doc["schema_version"] = SCHEMA_VERSION + 1
     elif how == "bad sha256":
         rec["artifact"]["sha256"] = "xyz"
+    elif how == "unknown accuracy verdict":
+        rec["accuracy"]["verdict"] = "meh"
     return doc
 
 
@@ -95,6 +111,7 @@ def _break(doc: dict, how: str) -> dict:
         ("failure without reason", "needs a reason"),
         ("newer version", "newer than this tool reads"),
         ("bad sha256", "does not match pattern"),
+        ("unknown accuracy verdict", "'meh' is not one of"),
     ],
 )
 def test_validation_names_the_problem(result, how, words):
