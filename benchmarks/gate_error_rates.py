@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m mobrecon_bench.gate_error_rates                 # defaults: 20 + 20 comparisons, both modes
-    python -m mobrecon_bench.gate_error_rates --mode files --comparisons 20 --slowdown 0.2
+    python -m mobrecon_bench.gate_error_rates                 # the CI gate (two result files), ~6 min
+    python -m mobrecon_bench.gate_error_rates --mode files --mode head-to-head    # both, ~11 min
 
     from mobrecon_bench.gate_error_rates import measure_error_rates
     rates = measure_error_rates(comparisons=20)
@@ -12,11 +12,12 @@ Usage::
 Setup:
 
 1. The artifact: the built-in densestack exported as deploy-form ONNX fp32 (or ``--onnx PATH``).
-2. The slower candidate: the same graph plus a chain of orthogonal matrix products on the input
-   (``mobrecon_bench.heavier_graph``), real extra work. The number of blocks is calibrated by
-   measurement: a probe with a few blocks is measured interleaved with the original to get the
-   cost of one block, the block count for the requested slowdown follows, and the final
-   candidate's slowdown is measured again (interleaved, paired) and printed.
+2. The slower candidate: the same graph with some of its nodes run a second time
+   (``mobrecon_bench.heavier_graph``): real extra work of the model's own kind, so that its share of
+   the latency holds under a neighbour's load. The share is calibrated by measurement (each step
+   the original and the candidate measured interleaved, the share rescaled by the measured
+   slowdown) to the requested slowdown; the chosen candidate's slowdown is measured again and
+   printed.
 3. Comparisons, alternating A/A and A/B so that machine load falls on both kinds alike:
 
    - mode ``files`` (what CI runs: ``mobrecon bench gate --baseline OLD.json --candidate NEW.json``):
@@ -28,13 +29,14 @@ Setup:
    A/A compares the artifact with itself: any "regression" verdict is a false alarm. A/B compares
    it with the slower candidate: "regression" is a detection.
 
-With the defaults (densestack, 1 thread, 5 rounds of 0.2 s each side, allowance 10%, 95%
-confidence, 20 + 20 comparisons per mode, both modes) it runs in about 7 to 9 minutes on a
-2-core desktop-class machine.
+Defaults: densestack, 1 thread, 7 rounds of ~0.3 s timed per side (the CI example's 7 rounds),
+allowance 10%, 95% confidence, 20 A/A + 20 A/B comparisons, mode ``files``: about 6 minutes on a
+2-core desktop-class machine; each added mode about 5 more.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -47,12 +49,13 @@ import numpy as np
 import typer
 
 from mobrecon_bench.errors import BenchmarkError
-from mobrecon_bench.gate import REGRESSION, PairVerdict, compare_results, head_to_head
+from mobrecon_bench.gate import DEFAULT_QUANTILE, REGRESSION, PairVerdict, compare_results, judge_samples
 from mobrecon_bench.runners import OrtRunner
+from mobrecon_bench.schema import BenchmarkResult
 from mobrecon_bench.stats import bootstrap_ratio_ci
 from mobrecon_bench.timing import measure
 
-__all__ = ["ModeRates", "ErrorRates", "calibrate_blocks", "measure_error_rates", "main"]
+__all__ = ["ModeRates", "ErrorRates", "calibrate_nodes", "measure_error_rates", "main"]
 
 MODES = ("files", "head-to-head")
 Log = Callable[[str], None]
@@ -66,11 +69,14 @@ class ModeRates:
         mode: "files" or "head-to-head".
         aa: verdicts of the A/A comparisons.
         ab: verdicts of the A/B (slower candidate) comparisons.
+        samples: raw latencies of every comparison, ms per round: {"kind": "A/A" | "A/B",
+            "baseline": [[...]], "candidate": [[...]]}, in run order (for re-analysis).
     """
 
     mode: str
     aa: list[PairVerdict] = field(default_factory=list)
     ab: list[PairVerdict] = field(default_factory=list)
+    samples: list[dict] = field(default_factory=list)
 
     @property
     def false_alarms(self) -> int:
@@ -134,55 +140,80 @@ def _paired_ratio(base: OrtRunner, cand: OrtRunner, *, rounds: int, time_budget_
     return bootstrap_ratio_ci(a.latency_ms_samples, b.latency_ms_samples, paired=True, n_boot=200).ratio
 
 
-def calibrate_blocks(
-    src: Path, workdir: Path, *, slowdown: float, threads: int, probe_blocks: int = 10, log: Log = lambda m: None
-) -> tuple[Path, int, float]:
-    """Build the slower candidate: measure the cost of a block, pick the block count, measure the result.
+def calibrate_nodes(
+    src: Path,
+    workdir: Path,
+    *,
+    slowdown: float,
+    threads: int,
+    tolerance: float = 0.02,
+    max_steps: int = 5,
+    log: Log = lambda m: None,
+) -> tuple[Path, list[int], float]:
+    """Build the slower candidate: pick the share of the model's estimated work to run twice, measure,
+    rescale the share, until the measured slowdown is within ``tolerance`` of ``slowdown``; then
+    measure the closest candidate again.
+
+    Each step measures the original and the candidate interleaved (5 paired rounds of 0.3 s).
 
     Args:
         src: the original ONNX file.
         workdir: folder for the candidate files.
         slowdown: wanted extra latency as a fraction (0.2 = 20% slower).
         threads: intra-op threads of the measurement.
-        probe_blocks: blocks of the probe used to measure the cost of one block.
+        tolerance: accepted distance of the measured slowdown from ``slowdown`` (0.02 = 2 points).
+        max_steps: most measure-and-rescale steps.
         log: progress callback.
 
     Returns:
-        (candidate path, blocks, measured slowdown ratio of the final candidate).
+        (candidate path, prefix lengths of the copies, measured slowdown ratio over 7 paired rounds).
     """
-    from mobrecon_bench.heavier_graph import add_extra_work
+    from mobrecon_bench.heavier_graph import add_duplicate_work, plan_prefixes
 
     base = OrtRunner(name="calibration", path=src)
-    probe = add_extra_work(src, workdir / "probe.onnx", blocks=probe_blocks)
-    ratio = _paired_ratio(base, OrtRunner(name="calibration", path=probe), rounds=5, time_budget_s=0.3, threads=threads)
-    per_block = max((ratio - 1.0) / probe_blocks, 1e-4)
-    blocks = max(1, round(slowdown / per_block))
-    log(f"probe with {probe_blocks} blocks: x{ratio:.3f}; one block ~{per_block:.2%}; using {blocks} blocks")
-    cand = add_extra_work(src, workdir / f"slower_{blocks}.onnx", blocks=blocks)
+    fraction, best = slowdown, None
+    for step in range(max_steps):
+        prefixes = plan_prefixes(src, fraction=fraction)
+        cand = add_duplicate_work(src, workdir / f"slower_{step}.onnx", prefixes=prefixes)
+        ratio = _paired_ratio(base, OrtRunner(name="calibration", path=cand), rounds=5, time_budget_s=0.3, threads=threads)
+        log(f"copies of the first {prefixes} nodes ({fraction:.1%} of the estimated work): x{ratio:.3f} "
+            f"(target x{1 + slowdown:.2f})")  # fmt: skip
+        if best is None or abs(ratio - 1 - slowdown) < abs(best[0] - 1 - slowdown):
+            best = (ratio, cand, prefixes)
+        if abs(ratio - 1 - slowdown) <= tolerance:
+            break
+        fraction *= slowdown / max(ratio - 1.0, 0.01)
+    _, cand, prefixes = best
     measured = _paired_ratio(base, OrtRunner(name="calibration", path=cand), rounds=7, time_budget_s=0.3, threads=threads)
-    log(f"candidate with {blocks} blocks measured x{measured:.3f} (target x{1 + slowdown:.2f})")
-    return cand, blocks, measured
+    log(f"candidate: copies of the first {prefixes} nodes, measured x{measured:.3f}")
+    return cand, prefixes, measured
 
 
-def _result(runner: OrtRunner, threads: int, rounds: int, time_budget_s: float):
+def _result(runner: OrtRunner, threads: int, rounds: int, time_budget_s: float) -> BenchmarkResult:
     from mobrecon_bench.benchmark import run_benchmark
 
     return run_benchmark([runner], threads=[threads], rounds=rounds, time_budget_s=time_budget_s, skip_floor=True,
                          progress=False)  # fmt: skip
 
 
-def _files_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> PairVerdict:
+Samples = tuple[list[list[float]], list[list[float]]]
+
+
+def _files_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> tuple[PairVerdict, Samples]:
     """Two separate runs (baseline first), judged as `mobrecon bench gate` judges two files."""
     first = _result(base, **options)
     second = _result(cand, **options)
-    return compare_results(first, second, max_slowdown=max_slowdown).pairs[0]
+    samples = (first.records[0].latency_ms_samples, second.records[0].latency_ms_samples)
+    return compare_results(first, second, max_slowdown=max_slowdown).pairs[0], samples
 
 
-def _h2h_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> PairVerdict:
-    """Both measured interleaved in the same rounds, judged paired."""
-    outcome = head_to_head(base, cand, max_slowdown=max_slowdown, threads=[options["threads"]], rounds=options["rounds"],
-                           time_budget_s=options["time_budget_s"], progress=False)  # fmt: skip
-    return outcome.pairs[0]
+def _h2h_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> tuple[PairVerdict, Samples]:
+    """Both measured interleaved in the same rounds, judged paired (as ``head_to_head`` does)."""
+    a, b = measure([base, cand], threads=[options["threads"]], rounds=options["rounds"],
+                   time_budget_s=options["time_budget_s"], progress=False)  # fmt: skip
+    verdict = judge_samples(a.latency_ms_samples, b.latency_ms_samples, max_slowdown=max_slowdown, paired=True,
+                            label=f"{cand.name} vs {base.name} x{options['threads']}")  # fmt: skip
+    return verdict, (a.latency_ms_samples, b.latency_ms_samples)
 
 
 def _artifact(onnx: Path | None, workdir: Path, log: Log) -> Path:
@@ -204,9 +235,9 @@ def measure_error_rates(
     comparisons: int = 20,
     slowdown: float = 0.2,
     max_slowdown: float = 0.10,
-    modes: Sequence[str] = MODES,
-    rounds: int = 5,
-    time_budget_s: float = 0.2,
+    modes: Sequence[str] = ("files",),
+    rounds: int = 7,
+    time_budget_s: float = 0.3,
     threads: int = 1,
     log: Log = lambda m: None,
 ) -> ErrorRates:
@@ -238,7 +269,7 @@ def measure_error_rates(
     with tempfile.TemporaryDirectory(prefix="mobrecon-gate-rates-") as tmp:
         work = Path(tmp)
         src = _artifact(onnx, work, log)
-        cand_path, blocks, measured = calibrate_blocks(src, work, slowdown=slowdown, threads=threads, log=log)
+        cand_path, prefixes, measured = calibrate_nodes(src, work, slowdown=slowdown, threads=threads, log=log)
         base, same = OrtRunner(name="densestack", path=src), OrtRunner(name="densestack", path=src)
         slower = OrtRunner(name="densestack", path=cand_path)
         options = dict(threads=threads, rounds=rounds, time_budget_s=time_budget_s)
@@ -247,8 +278,10 @@ def measure_error_rates(
         for mode in modes:
             rates = ModeRates(mode)
             for i in range(comparisons):
-                rates.aa.append(judges[mode](base, same, options, max_slowdown))
-                rates.ab.append(judges[mode](base, slower, options, max_slowdown))
+                for kind, other, verdicts in (("A/A", same, rates.aa), ("A/B", slower, rates.ab)):
+                    verdict, (b_rounds, c_rounds) = judges[mode](base, other, options, max_slowdown)
+                    verdicts.append(verdict)
+                    rates.samples.append({"kind": kind, "baseline": b_rounds, "candidate": c_rounds})
                 log(f"{mode} {i + 1}/{comparisons}: A/A {rates.aa[-1].ratio:.3f} {rates.aa[-1].verdict}; "
                     f"A/B {rates.ab[-1].ratio:.3f} {rates.ab[-1].verdict}")  # fmt: skip
             results.append(rates)
@@ -258,9 +291,11 @@ def measure_error_rates(
     host = describe_host()
     setup = [
         ("artifact", f"{src.name} (densestack deploy form, ONNX fp32)" if onnx is None else str(src)),
-        ("slower candidate", f"+{blocks} chained 384x128x128 MatMul blocks on the input (real work); measured "
-                             f"x{measured:.3f} interleaved (asked for x{1 + slowdown:.2f})"),
-        ("gate", f"allowance {max_slowdown:.0%}, one-sided 95% lower bound of the median ratio, 2000 bootstrap replicates"),
+        ("slower candidate", f"the same graph plus copies of its first {prefixes} nodes on scaled inputs "
+                             f"(real work of the model's own kind); measured x{measured:.3f} interleaved (asked for "
+                             f"x{1 + slowdown:.2f})"),
+        ("gate", f"allowance {max_slowdown:.0%}, one-sided 95% lower bound of the p{DEFAULT_QUANTILE * 100:g} latency ratio, "
+                 "2000 bootstrap replicates"),
         ("per side", f"{rounds} rounds (fresh ONNX Runtime sessions), ~{time_budget_s:g} s timed per round, "
                      f"{threads} thread(s), 10 warm-up inferences"),
         ("comparisons", f"{comparisons} A/A and {comparisons} A/B per mode, alternating; modes {', '.join(modes)}"),
@@ -280,20 +315,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         comparisons: Annotated[int, typer.Option(help="A/A and A/B comparisons per mode (each).")] = 20,
         slowdown: Annotated[float, typer.Option(help="Extra latency of the slower candidate (0.2 = 20%).")] = 0.2,
         max_slowdown: Annotated[float, typer.Option(help="The gate's allowance (0.1 = 10%).")] = 0.10,
-        mode: Annotated[list[str] | None, typer.Option(help="files and/or head-to-head; repeat. Default: both.")] = None,
-        rounds: Annotated[int, typer.Option(help="Fresh sessions per side per comparison.")] = 5,
-        time_budget_s: Annotated[float, typer.Option("--time-budget-s", help="Timed seconds per side per round.")] = 0.2,
+        mode: Annotated[list[str] | None, typer.Option(help="files and/or head-to-head; repeat. Default: files.")] = None,
+        rounds: Annotated[int, typer.Option(help="Fresh sessions per side per comparison.")] = 7,
+        time_budget_s: Annotated[float, typer.Option("--time-budget-s", help="Timed seconds per side per round.")] = 0.3,
         threads: Annotated[int, typer.Option(help="Intra-op threads.")] = 1,
+        samples_out: Annotated[Path | None, typer.Option(help="Also write every comparison's raw samples (JSON).")] = None,
     ) -> None:
         """Measure the regression gate's false-alarm and detection counts on real runs."""
         try:
             rates = measure_error_rates(onnx=onnx, comparisons=comparisons, slowdown=slowdown, max_slowdown=max_slowdown,
-                                        modes=mode or MODES, rounds=rounds, time_budget_s=time_budget_s, threads=threads,
+                                        modes=mode or ("files",), rounds=rounds, time_budget_s=time_budget_s, threads=threads,
                                         log=lambda m: typer.echo(m, err=True))  # fmt: skip
         except BenchmarkError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
         typer.echo(rates.format())
+        if samples_out is not None:
+            doc = {"setup": dict(rates.setup), "modes": {m.mode: m.samples for m in rates.modes}}
+            samples_out.write_text(json.dumps(doc) + "\n", encoding="utf-8")
 
     app(args=list(argv) if argv is not None else None, prog_name="python -m mobrecon_bench.gate_error_rates")
 

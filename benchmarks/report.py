@@ -193,8 +193,9 @@ def render_gate_markdown(outcome: GateResult) -> str:
          f"**{p.verdict}**", p.note or ""]
         for p in outcome.pairs
     ]  # fmt: skip
-    header = ["pair", "baseline median ms", "candidate median ms", "ratio", f"{level} interval", "rank p", "verdict",
-              "note"]  # fmt: skip
+    stat = "median" if outcome.quantile == 0.5 else f"p{outcome.quantile * 100:g}"
+    header = ["pair", "baseline median ms", "candidate median ms", f"{stat} ratio", f"{level} interval", "rank p",
+              "verdict", "note"]  # fmt: skip
     lines = [f"**Gate:** {outcome.summary}", "", *_table(header, rows)]
     if outcome.notes:
         lines += ["", *[f"- {n}" for n in outcome.notes]]

@@ -207,8 +207,10 @@ class BenchmarkRecord:
         round_median_ms: median of each round, milliseconds.
         round_spread_pct: (max - min) of round medians over the pooled median, percent.
         fps: 1000 / median_ms, inferences per second.
-        peak_rss_mib: process RSS high-water mark after the last round, MiB (per process).
-        rss_growth_mib: largest RSS growth while one session loaded and ran, MiB.
+        peak_rss_mib: largest process RSS high-water mark during the record's rounds, MiB (per
+            process: interpreter and libraries included).
+        rss_growth_mib: largest growth from the RSS before a session loaded to the high-water mark
+            while it loaded and ran, MiB: the session's own peak footprint.
         accuracy: errors against the reference, if verified.
         cost: multiply-adds and achieved rate, if known.
     """

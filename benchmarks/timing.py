@@ -20,9 +20,13 @@ Method, for every candidate = (runner, thread count):
    (capped at ``max_iters``), so every round of a candidate has the same count.
 3. Each timed inference is bracketed by ``time.perf_counter_ns``; the garbage collector is paused
    during the timed block. Every sample is kept, in milliseconds.
-4. Memory (see ``mobrecon_bench.memory``): per process. ``rss_growth_mib`` is the largest growth
-   of current RSS from before ``load()`` to the end of the round; ``peak_rss_mib`` is the process
-   high-water mark after the candidate's last round, which includes everything loaded before.
+4. Memory (see ``mobrecon_bench.memory``): per process. Before each ``load()`` the allocator's
+   cached free memory goes back to the OS and the RSS high-water mark is reset (Linux);
+   ``rss_growth_mib`` is the largest growth from the RSS before ``load()`` to the high-water mark
+   of the round (load, warm-up and timed runs, transient peaks included): the session's own
+   footprint. ``peak_rss_mib`` is the largest high-water mark of the process over the candidate's
+   rounds (interpreter and libraries included). Where the mark cannot be reset it is the process's
+   high-water mark since start.
 
 Candidates whose runner is unavailable (missing runtime, failed export) yield a measurement with
 that status and reason and no samples.
@@ -41,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mobrecon_bench.errors import BenchmarkError
-from mobrecon_bench.memory import current_rss_mib, peak_rss_mib
+from mobrecon_bench.memory import current_rss_mib, peak_rss_mib, release_free_memory, reset_peak
 from mobrecon_bench.runners import Runner, RunnerUnavailable, Session, Unavailable
 from mobrecon_bench.schema import Method, Status
 from mobrecon_bench.stats import TRIM_FRACTION
@@ -62,8 +66,8 @@ class Measurement:
         latency_ms_samples: per round, every timed inference, milliseconds.
         session_load_ms: per round, time of ``runner.load()``, milliseconds.
         iterations_per_round: timed inferences per round (0 if none ran).
-        peak_rss_mib: process RSS high-water mark after the last round, MiB; None if unknown.
-        rss_growth_mib: largest RSS growth over one round (load + runs), MiB; None if unknown.
+        peak_rss_mib: largest process RSS high-water mark over the candidate's rounds, MiB; None if unknown.
+        rss_growth_mib: largest growth from RSS before ``load()`` to the round's high-water mark, MiB.
     """
 
     runner: Runner
@@ -148,6 +152,8 @@ def _iterations(warmup_ms: list[float], min_iters: int, max_iters: int, time_bud
 
 def _one_round(m: Measurement, *, warmup: int, min_iters: int, max_iters: int, time_budget_s: float) -> None:
     """Load a fresh session, warm it up, time the round's iterations; appends to ``m``."""
+    release_free_memory()
+    reset_peak()
     rss_before = current_rss_mib()
     start = time.perf_counter_ns()
     session = m.runner.load()
@@ -157,10 +163,12 @@ def _one_round(m: Measurement, *, warmup: int, min_iters: int, max_iters: int, t
         if not m.iterations_per_round:
             m.iterations_per_round = _iterations(warm, min_iters, max_iters, time_budget_s)
         m.latency_ms_samples.append(_timed_block(session, m.iterations_per_round))
-        rss_after = current_rss_mib()
-    if rss_before is not None and rss_after is not None:
-        growth = rss_after - rss_before
+        peak = peak_rss_mib()
+    if rss_before is not None and peak is not None:
+        growth = peak - rss_before
         m.rss_growth_mib = growth if m.rss_growth_mib is None else max(m.rss_growth_mib, growth)
+    if peak is not None:
+        m.peak_rss_mib = peak if m.peak_rss_mib is None else max(m.peak_rss_mib, peak)
     del session
     gc.collect()
 
@@ -225,7 +233,6 @@ def measure(
                 except RunnerUnavailable as err:
                     m.mark_unavailable(err.unavailable)
                 bar.step(f"round {r + 1}/{rounds} {m.runner.name} {m.runner.runtime} x{m.threads}")
-                m.peak_rss_mib = peak_rss_mib()
     finally:
         bar.close()
     return results

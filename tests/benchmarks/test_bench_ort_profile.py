@@ -59,3 +59,16 @@ def test_real_profile_of_a_tiny_model(tiny_onnx):
     prof = profile_onnx(tiny_onnx, threads=1, iterations=3, warmup=1)
     assert prof.iterations == 3 and prof.run_ms > 0 and prof.nodes
     assert prof.mult_adds == 16 * 32 + 32 * 4  # the two Linear layers (Gemm)
+
+
+def test_profile_report_budget_and_side_by_side():
+    from mobrecon_bench.profiling import ProfileReport, VariantProfile
+
+    run_ms, nodes = parse_profile(_trace(), iterations=2)
+    deploy = OrtProfile("deploy.onnx", 1, 2, run_ms, "1.0", nodes)
+    naive = OrtProfile("naive.onnx", 1, 2, 2 * run_ms, "1.0", nodes[:1])
+    report = ProfileReport([VariantProfile("densestack", deploy, naive, 1_000_000)], 1e9, 1, 1.5, 0.6)
+    text = report.format()
+    assert "speedup 2.00x" in text and "at the floor: 1.00 ms" in text
+    assert "| Gather | 0.000 | 0.050 | +0.050 |" in text  # only in the deploy profile
+    assert "### deploy.onnx" in text and "### naive.onnx" in text
