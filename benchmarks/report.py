@@ -227,7 +227,7 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    labels = [r.label for r in ok]
+    labels = [r.label + (" [different task]" if r.artifact.task else "") for r in ok]
     fig, (ax_lat, ax_fps) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.5 * len(ok)), sharey=True)
     samples = [[x for rnd in r.latency_ms_samples for x in rnd] for r in ok]
     try:
@@ -240,7 +240,7 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     ax_lat.xaxis.set_major_formatter(plain)
     ax_lat.xaxis.set_minor_formatter(plain)
     ax_lat.tick_params(axis="x", which="minor", labelsize=7)
-    ax_lat.set_xlabel("latency per inference, ms, log scale (box: quartiles, whiskers: p10-p90)")
+    ax_lat.set_xlabel("latency per inference, ms, log scale\n(box: quartiles, whiskers: p10-p90)")
     ax_fps.barh(range(1, len(ok) + 1), [r.fps for r in ok], color="tab:blue")
     shown = [t for t in targets if any(r.artifact.variant == t.variant for r in ok)]
     for t, colour in zip(shown, itertools.cycle(("tab:red", "tab:orange", "tab:green", "tab:purple"))):
@@ -249,7 +249,7 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
                       linestyles="--", label=f"{t.variant} target {t.fps:g} FPS ({t.device_class} {t.compute_unit})")  # fmt: skip
     if ax_fps.get_legend_handles_labels()[0]:
         ax_fps.legend(fontsize=7, loc="best", framealpha=0.9)
-    ax_fps.set_xlabel(f"FPS = 1000 / median (measured on {result.device.device_class})")
+    ax_fps.set_xlabel(f"FPS = 1000 / median\n(measured on {result.device.device_class})")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
