@@ -251,6 +251,8 @@ class Manifest:
         path = Path(path)
         if path.is_dir():
             path = path / MANIFEST_NAME
+        elif not path.exists() and path.name != MANIFEST_NAME:
+            raise ArtifactMismatchError(f"{path} does not exist: not an export folder")
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
