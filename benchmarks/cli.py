@@ -109,6 +109,11 @@ def run(
     skip_torch: Annotated[bool, typer.Option("--skip-torch", help="Leave out the PyTorch eager rows.")] = False,
     skip_naive: Annotated[bool, typer.Option("--skip-naive", help="Leave out the naive ONNX export of the reference form.")] = False,
     skip_mediapipe: Annotated[bool, typer.Option("--skip-mediapipe", help="Leave out MediaPipe's hand landmark model.")] = False,
+    skip_yardstick: Annotated[
+        bool,
+        typer.Option("--skip-yardstick", "--no-yardstick",
+                     help="Leave out the yardstick graph (timed in the same rounds so the gate can normalise two runs)."),
+    ] = False,  # fmt: skip
     progress: Progress = True,
     out: Annotated[Path, typer.Option(help="Result JSON to write.")] = DEFAULT_RESULT,
 ) -> None:
@@ -116,6 +121,7 @@ def run(
 
     With no DIR the built-in default models (densestack and ghoststack, seeded weights, SYNTHETIC
     mesh: they predict no hand) are exported to a temp folder, fp32 and int8, and verified here.
+    A fixed yardstick graph (yardstick.onnx, not a model) is timed in the same rounds.
     """
     from mobrecon_bench.errors import BenchmarkError
     from mobrecon_bench.report_sections import render_text_table
@@ -123,7 +129,8 @@ def run(
     from mobrecon_bench.suite import DEFAULT_VARIANTS, run_files, run_suite
 
     options = dict(threads=_default_threads(threads), rounds=rounds, warmup=warmup, min_iters=min_iters,
-                   time_budget_s=time_budget_s, skip_floor=skip_floor, progress=progress)  # fmt: skip
+                   time_budget_s=time_budget_s, skip_floor=skip_floor, skip_yardstick=skip_yardstick,
+                   progress=progress)  # fmt: skip
     if onnx and directory is not None:
         raise BenchmarkError("give an export folder or --onnx files, not both")
     if onnx:
@@ -187,14 +194,21 @@ def gate(
     candidate: Annotated[Path, typer.Option(help="Result JSON of the run under test.")] = DEFAULT_RESULT,
     max_slowdown: MaxSlowdown = "10%",
     confidence: Annotated[float, typer.Option(help="Level of the one-sided bound.")] = 0.95,
+    normalise: Annotated[
+        bool, typer.Option("--normalise/--raw", help="Normalise by the yardstick when both runs timed it.")
+    ] = True,
     markdown: Annotated[
         Path | None, typer.Option(help="Also append the table here, e.g. $GITHUB_STEP_SUMMARY.")
     ] = None,
 ) -> None:
-    """Fail (exit 1) when the candidate is slower than the baseline by more than --max-slowdown, beyond noise."""
+    """Fail (exit 1) when the candidate is slower than the baseline by more than --max-slowdown, beyond noise.
+
+    Where both runs timed the yardstick, each ratio is divided by the yardstick's ratio between the runs.
+    """
     from mobrecon_bench.gate import gate_files, parse_slowdown
 
-    outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence)
+    outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence,
+                         normalise=normalise)  # fmt: skip
     _emit_gate(outcome, markdown)
 
 

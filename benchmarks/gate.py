@@ -10,13 +10,23 @@ Usage::
     outcome = head_to_head(old_runner, new_runner, max_slowdown=0.10, threads=[1])
 
 Decision, per matched pair of records (same artifact name, variant, runtime, threads, precision):
-the ratio of medians, candidate / baseline, with a one-sided lower confidence bound from the
-two-level (rounds, then samples) bootstrap of ``mobrecon_bench.stats``. A pair is a
-**regression** only when that lower bound exceeds ``1 + max_slowdown``: we are ``confidence``
-sure that the slowdown is larger than allowed. A noisy run widens the interval, which lowers the
-bound, so noise alone cannot raise the alarm; it can only hide a small regression, and the result
-says so ("noisy" note) when the interval is wider than the allowance. Medians ignore outliers, and
-the round level of the bootstrap keeps session-to-session spread in the interval.
+the ratio of a low latency quantile (:data:`DEFAULT_QUANTILE`, the 10th percentile), candidate /
+baseline, with a one-sided lower confidence bound from the two-level (rounds, then samples)
+bootstrap of ``mobrecon_bench.stats``. A pair is a **regression** only when that lower bound
+exceeds ``1 + max_slowdown``: we are ``confidence`` sure that the slowdown is larger than allowed.
+A noisy run widens the interval, which lowers the bound, so noise alone cannot raise the alarm; it
+can only hide a small regression, and the result says so ("noisy" note) when the interval is wider
+than the allowance. The round level of the bootstrap keeps session-to-session spread in the interval.
+
+**Yardstick.** Two result files come from two runs made one after the other, under different
+machine states. When both runs timed the yardstick (``mobrecon_bench.yardstick``: a fixed graph
+measured interleaved with every artifact) at the pair's thread count, the pair is judged on the
+normalised ratio ``(q(cand) / q(cand yardstick)) / (q(base) / q(base yardstick))``: a machine that
+is 15% slower in the second run slows both the artifact and the yardstick, and cancels. The
+bootstrap resamples the rounds of an artifact and of its yardstick jointly (they were measured in
+the same rounds), then samples within rounds. Without a usable yardstick on both sides (an old
+file, ``--skip-yardstick``, a different yardstick graph or runtime version) the pair is judged on
+the raw ratio, with a note saying why. The yardstick records themselves are never gated.
 
 Exit codes: 1 if any pair is a regression; else 2 if the input is unusable (no comparable pair,
 or a record that is ok in the baseline is not ok in the candidate); else 0.
@@ -24,6 +34,7 @@ or a record that is ok in the baseline is not ok in the candidate); else 0.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -35,8 +46,9 @@ import numpy as np
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.runners import Runner
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, RecordKey, load_result
-from mobrecon_bench.stats import bootstrap_ratio_ci, mann_whitney, pooled
+from mobrecon_bench.stats import _as_rounds, _block_bootstrap_medians, bootstrap_ratio_ci, mann_whitney, pooled
 from mobrecon_bench.timing import measure
+from mobrecon_bench.yardstick import is_yardstick
 
 __all__ = [
     "DEFAULT_QUANTILE",
@@ -47,7 +59,9 @@ __all__ = [
     "NOT_COMPARABLE",
     "PairVerdict",
     "GateResult",
+    "NormalisedInterval",
     "parse_slowdown",
+    "normalised_ratio_ci",
     "judge_samples",
     "compare_results",
     "gate_files",
@@ -87,7 +101,13 @@ class PairVerdict:
         rank_p_value: Mann-Whitney p-value that the candidate is slower (descriptive only: it
             treats samples as independent).
         verdict: REGRESSION, SLOWER, UNCHANGED, FASTER or NOT_COMPARABLE.
-        note: extra information, e.g. why not comparable or that the run was noisy.
+        note: extra information, e.g. why not comparable, that the run was noisy, how the
+            yardstick moved or why the pair was judged raw.
+        raw_ratio: candidate / baseline at the judged quantile, not normalised (equals ``ratio``
+            when judged raw); None if not comparable.
+        yardstick_ratio: candidate-run yardstick / baseline-run yardstick at the judged quantile
+            (1.04 = the machine was 4% slower in the candidate run); None when judged raw.
+        normalised: True when ``ratio`` and its bounds are the yardstick-normalised ratio.
     """
 
     label: str
@@ -99,6 +119,9 @@ class PairVerdict:
     rank_p_value: float | None
     verdict: str
     note: str | None = None
+    raw_ratio: float | None = None
+    yardstick_ratio: float | None = None
+    normalised: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,7 +158,34 @@ class GateResult:
             return f"regression: {names} slower than allowed ({allowed}) at {level} confidence"
         if self.exit_code == EXIT_UNUSABLE:
             return "unusable input: " + (self.notes[0] if self.notes else "nothing to compare")
-        return f"no regression beyond {self.max_slowdown:.0%} in {len(self.pairs)} compared pairs"
+        normalised = sum(p.normalised for p in self.pairs)
+        how = f" ({normalised} normalised by the yardstick)" if normalised else ""
+        return f"no regression beyond {self.max_slowdown:.0%} in {len(self.pairs)} compared pairs{how}"
+
+
+@dataclass(frozen=True)
+class NormalisedInterval:
+    """Yardstick-normalised ratio with bootstrap bounds; ratios at one latency quantile.
+
+    Attributes:
+        ratio: ``(cand / cand_yardstick) / (base / base_yardstick)``; 1.2 = 20% slower than the
+            machine's change between the runs explains.
+        lower: one-sided lower bound at ``confidence``.
+        upper: one-sided upper bound at ``confidence``.
+        raw_ratio: ``cand / base``, not normalised.
+        yardstick_ratio: ``cand_yardstick / base_yardstick``: how much slower the machine was in
+            the candidate's run.
+        confidence: level of each bound.
+        n_boot: bootstrap replicates.
+    """
+
+    ratio: float
+    lower: float
+    upper: float
+    raw_ratio: float
+    yardstick_ratio: float
+    confidence: float
+    n_boot: int
 
 
 def parse_slowdown(value: str | float) -> float:
@@ -157,6 +207,86 @@ def parse_slowdown(value: str | float) -> float:
     return number
 
 
+def normalised_ratio_ci(
+    baseline: Rounds,
+    candidate: Rounds,
+    baseline_yardstick: Rounds,
+    candidate_yardstick: Rounds,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+    paired: bool = False,
+    quantile: float = DEFAULT_QUANTILE,
+) -> NormalisedInterval:
+    """Yardstick-normalised latency ratio with a two-level (round, sample) bootstrap.
+
+    Statistic: ``(q(candidate) / q(candidate_yardstick)) / (q(baseline) / q(baseline_yardstick))``
+    with ``q`` the ``quantile`` of the pooled samples. Each replicate draws rounds with replacement
+    for each run; an artifact and its run's yardstick share the drawn rounds when they have the same
+    number of rounds (they were measured interleaved in the same rounds, so a slow round is slow for
+    both and cancels), then samples are drawn with replacement inside each chosen round, apart for
+    each record. With ``paired`` (both artifacts measured in the same rounds) all four share them.
+
+    Args:
+        baseline: rounds of baseline latencies, milliseconds.
+        candidate: rounds of candidate latencies, milliseconds.
+        baseline_yardstick: rounds of the yardstick's latencies in the baseline's run, milliseconds.
+        candidate_yardstick: rounds of the yardstick's latencies in the candidate's run, milliseconds.
+        confidence: level of each one-sided bound, in (0.5, 1).
+        n_boot: bootstrap replicates.
+        seed: seed of the generator; equal inputs and seed give equal results.
+        paired: baseline and candidate were measured in the same rounds.
+        quantile: latency quantile compared, in (0, 1).
+
+    Returns:
+        NormalisedInterval with the normalised, raw and yardstick ratios and the bounds.
+
+    Raises:
+        ValueError: on empty inputs, a bad confidence or quantile, or unequal round counts with ``paired``.
+    """
+    if not 0.5 < confidence < 1.0 or not 0.0 < quantile < 1.0:
+        raise ValueError(f"confidence must be in (0.5, 1) and quantile in (0, 1), got {confidence} and {quantile}")
+    base, cand = _as_rounds(baseline, "baseline"), _as_rounds(candidate, "candidate")
+    base_y = _as_rounds(baseline_yardstick, "baseline yardstick")
+    cand_y = _as_rounds(candidate_yardstick, "candidate yardstick")
+    if paired and len(base) != len(cand):
+        raise ValueError("paired bootstrap needs the same number of rounds on both sides")
+    rng = np.random.default_rng(seed)
+    draw = lambda n: rng.integers(0, n, size=(n_boot, n))  # noqa: E731
+    base_picks = draw(len(base))
+    cand_picks = base_picks if paired else draw(len(cand))
+    base_y_picks = base_picks if len(base_y) == len(base) else draw(len(base_y))
+    cand_y_picks = cand_picks if len(cand_y) == len(cand) else draw(len(cand_y))
+    boot = lambda rounds, picks: _block_bootstrap_medians(rounds, picks, rng, quantile)  # noqa: E731
+    cand_rel = boot(cand, cand_picks) / boot(cand_y, cand_y_picks)
+    replicates = cand_rel / (boot(base, base_picks) / boot(base_y, base_y_picks))
+    lower, upper = np.quantile(replicates, [1.0 - confidence, confidence])
+    q = lambda rounds: float(np.quantile(np.concatenate(rounds), quantile))  # noqa: E731
+    raw, stick = q(cand) / q(base), q(cand_y) / q(base_y)
+    return NormalisedInterval(raw / stick, float(lower), float(upper), raw, stick, confidence, n_boot)
+
+
+def _decide(lower: float, upper: float, max_slowdown: float) -> str:
+    """Verdict from the one-sided bounds of a ratio."""
+    if lower > 1.0 + max_slowdown:
+        return REGRESSION
+    if lower > 1.0:
+        return SLOWER
+    if upper < 1.0:
+        return FASTER
+    return UNCHANGED
+
+
+def _noise_note(lower: float, upper: float, max_slowdown: float, verdict: str) -> str | None:
+    """The "noisy: ..." note when the interval is wider than twice the allowance (it could hide a regression)."""
+    width = upper / lower - 1.0
+    if max_slowdown > 0 and width > 2.0 * max_slowdown and verdict != REGRESSION:
+        span = f"{width:.0%}" if width < 10.0 else "over 1000%"
+        return f"noisy: the interval spans {span}, so a {max_slowdown:.0%} regression could go unseen"
+    return None
+
+
 def judge_samples(
     baseline: Rounds,
     candidate: Rounds,
@@ -168,6 +298,8 @@ def judge_samples(
     paired: bool = False,
     label: str = "candidate vs baseline",
     quantile: float = DEFAULT_QUANTILE,
+    baseline_yardstick: Rounds | None = None,
+    candidate_yardstick: Rounds | None = None,
 ) -> PairVerdict:
     """Judge raw latency samples (milliseconds, one list per round) of a baseline and a candidate.
 
@@ -181,25 +313,25 @@ def judge_samples(
         paired: rounds were interleaved in one run (resample the same rounds on both sides).
         label: label of the pair.
         quantile: latency quantile whose ratio is judged (see :data:`DEFAULT_QUANTILE`).
+        baseline_yardstick: the yardstick's rounds from the baseline's run, milliseconds; with
+            ``candidate_yardstick``, the pair is judged on the normalised ratio
+            (:func:`normalised_ratio_ci`).
+        candidate_yardstick: the yardstick's rounds from the candidate's run, milliseconds.
 
     Returns:
-        PairVerdict; REGRESSION iff the lower bound of the ratio exceeds 1 + max_slowdown.
+        PairVerdict; REGRESSION iff the lower bound of the (normalised) ratio exceeds 1 + max_slowdown.
     """
-    ci = bootstrap_ratio_ci(baseline, candidate, confidence=confidence, n_boot=n_boot, seed=seed, paired=paired,
-                            quantile=quantile)  # fmt: skip
-    if ci.lower > 1.0 + max_slowdown:
-        verdict = REGRESSION
-    elif ci.lower > 1.0:
-        verdict = SLOWER
-    elif ci.upper < 1.0:
-        verdict = FASTER
+    options = dict(confidence=confidence, n_boot=n_boot, seed=seed, paired=paired, quantile=quantile)
+    notes = []
+    if baseline_yardstick is not None and candidate_yardstick is not None:
+        ci = normalised_ratio_ci(baseline, candidate, baseline_yardstick, candidate_yardstick, **options)
+        raw, stick = ci.raw_ratio, ci.yardstick_ratio
+        notes.append(f"normalised by the yardstick, which moved x{stick:.3f} between runs (raw ratio {raw:.3f})")
     else:
-        verdict = UNCHANGED
-    width = ci.upper / ci.lower - 1.0
-    note = None
-    if max_slowdown > 0 and width > 2.0 * max_slowdown and verdict != REGRESSION:
-        span = f"{width:.0%}" if width < 10.0 else "over 1000%"
-        note = f"noisy: the interval spans {span}, so a {max_slowdown:.0%} regression could go unseen"
+        ci, stick = bootstrap_ratio_ci(baseline, candidate, **options), None
+        raw = ci.ratio
+    verdict = _decide(ci.lower, ci.upper, max_slowdown)
+    noisy = _noise_note(ci.lower, ci.upper, max_slowdown, verdict)
     base, cand = pooled(baseline), pooled(candidate)
     return PairVerdict(
         label=label,
@@ -210,7 +342,10 @@ def judge_samples(
         ci_upper=ci.upper,
         rank_p_value=mann_whitney(base, cand, alternative="greater").p_value,
         verdict=verdict,
-        note=note,
+        note="; ".join([*notes, *([noisy] if noisy else [])]) or None,
+        raw_ratio=raw,
+        yardstick_ratio=stick,
+        normalised=stick is not None,
     )
 
 
@@ -222,13 +357,26 @@ class _Side(Protocol):
     latency_ms_samples: list[list[float]]
 
 
-def _judge_pair(label: str, base: _Side, cand: _Side, *, paired: bool, **options: Any) -> PairVerdict:
-    """NOT_COMPARABLE if a side is not ok (with both reasons), else :func:`judge_samples`."""
+def _judge_pair(
+    label: str, base: _Side, cand: _Side, *, paired: bool, yardsticks: tuple[Rounds, Rounds] | None = None,
+    raw_why: str | None = None, **options: Any,
+) -> PairVerdict:
+    """NOT_COMPARABLE if a side is not ok (with both reasons), else :func:`judge_samples`.
+
+    ``yardsticks`` (baseline run's, candidate run's rounds) normalise the ratio; without them and
+    with ``raw_why`` the verdict notes why the pair was judged raw.
+    """
     if base.status != "ok" or cand.status != "ok":
         sides = (("baseline", base), ("candidate", cand))
         why = "; ".join(f"{side} is {s.status}: {s.reason}" for side, s in sides if s.status != "ok")
         return PairVerdict(label, None, None, None, None, None, None, NOT_COMPARABLE, why)
-    return judge_samples(base.latency_ms_samples, cand.latency_ms_samples, paired=paired, label=label, **options)
+    base_y, cand_y = yardsticks if yardsticks is not None else (None, None)
+    verdict = judge_samples(base.latency_ms_samples, cand.latency_ms_samples, paired=paired, label=label,
+                            baseline_yardstick=base_y, candidate_yardstick=cand_y, **options)  # fmt: skip
+    if yardsticks is None and raw_why:
+        note = "; ".join(n for n in (f"judged raw: {raw_why}", verdict.note) if n)
+        verdict = dataclasses.replace(verdict, note=note)
+    return verdict
 
 
 def _index(result: BenchmarkResult, side: str) -> dict[RecordKey, BenchmarkRecord]:
@@ -238,6 +386,36 @@ def _index(result: BenchmarkResult, side: str) -> dict[RecordKey, BenchmarkRecor
             raise BenchmarkError(f"{side} has two records for {rec.label}; cannot tell which to compare")
         index[rec.key] = rec
     return index
+
+
+def _yardsticks(result: BenchmarkResult) -> dict[int, BenchmarkRecord]:
+    """The run's yardstick record per thread count (the first one, should a harness write several)."""
+    found: dict[int, BenchmarkRecord] = {}
+    for rec in result.records:
+        if is_yardstick(rec):
+            found.setdefault(rec.threads, rec)
+    return found
+
+
+def _usable_yardsticks(
+    base: BenchmarkRecord | None, cand: BenchmarkRecord | None, threads: int
+) -> tuple[tuple[Rounds, Rounds] | None, str | None]:
+    """(baseline run's, candidate run's) yardstick rounds at ``threads``, or None and why not."""
+    if base is None and cand is None:
+        return None, f"neither run has a yardstick at x{threads}"
+    for side, rec in (("baseline", base), ("candidate", cand)):
+        if rec is None:
+            return None, f"the {side} run has no yardstick at x{threads}"
+        if rec.status != "ok":
+            return None, f"the {side} run's yardstick is {rec.status}: {rec.reason}"
+    if base.artifact.sha256 and cand.artifact.sha256 and base.artifact.sha256 != cand.artifact.sha256:
+        return None, (f"the runs timed different yardstick graphs (sha256 {base.artifact.sha256[:12]} and "
+                      f"{cand.artifact.sha256[:12]})")  # fmt: skip
+    if (base.runtime.name, base.runtime.version) != (cand.runtime.name, cand.runtime.version):
+        return None, (f"the yardstick ran on {base.runtime.name} {base.runtime.version} in the baseline and on "
+                      f"{cand.runtime.name} {cand.runtime.version} in the candidate (a runtime change moves it "
+                      "too)")  # fmt: skip
+    return (base.latency_ms_samples, cand.latency_ms_samples), None
 
 
 def _machine_note(baseline: BenchmarkResult, candidate: BenchmarkResult) -> list[str]:
@@ -258,6 +436,24 @@ def _exit_code(pairs: Sequence[PairVerdict], broken: bool) -> int:
     return EXIT_OK
 
 
+def _yardstick_notes(base_sticks: dict[int, BenchmarkRecord], cand_sticks: dict[int, BenchmarkRecord],
+                     quantile: float) -> list[str]:  # fmt: skip
+    """Run-level lines: how the yardstick moved between the runs, or which run has none."""
+    stat = f"p{quantile * 100:g}"
+    notes = []
+    for threads in sorted(base_sticks.keys() | cand_sticks.keys()):
+        sticks, why = _usable_yardsticks(base_sticks.get(threads), cand_sticks.get(threads), threads)
+        if sticks is None:
+            notes.append(f"yardstick x{threads}: not used, {why}; pairs at x{threads} are judged on raw ratios")
+            continue
+        move = float(np.quantile(pooled(sticks[1]), quantile) / np.quantile(pooled(sticks[0]), quantile))
+        notes.append(f"yardstick x{threads}: its {stat} moved x{move:.3f} between the runs; pairs at x{threads} are "
+                     "judged on ratios normalised by it")  # fmt: skip
+    if not notes:
+        notes.append("neither run timed the yardstick: pairs are judged on raw ratios")
+    return notes
+
+
 def compare_results(
     baseline: BenchmarkResult,
     candidate: BenchmarkResult,
@@ -267,11 +463,15 @@ def compare_results(
     n_boot: int = 2000,
     seed: int = 0,
     quantile: float = DEFAULT_QUANTILE,
+    normalise: bool = True,
 ) -> GateResult:
     """Judge every candidate record against the baseline record with the same key.
 
     Records are matched by (artifact name, variant, runtime, threads, precision); runtime versions
-    may differ (judging a runtime upgrade is a use of the gate).
+    may differ (judging a runtime upgrade is a use of the gate). Yardstick records
+    (``mobrecon_bench.yardstick``) are not judged; when both runs hold a usable one at a pair's
+    thread count (ok, same graph, same runtime version), the pair is judged on the normalised
+    ratio (:func:`normalised_ratio_ci`), otherwise on the raw ratio with a note saying why.
 
     Args:
         baseline: result of the reference run.
@@ -281,6 +481,7 @@ def compare_results(
         n_boot: bootstrap replicates per pair.
         seed: bootstrap seed.
         quantile: latency quantile whose ratio is judged (see :data:`DEFAULT_QUANTILE`).
+        normalise: use the yardstick when both runs have one; False judges every pair raw.
 
     Returns:
         GateResult with one PairVerdict per matched key and the exit code.
@@ -290,16 +491,25 @@ def compare_results(
     """
     options = dict(max_slowdown=max_slowdown, confidence=confidence, n_boot=n_boot, seed=seed, quantile=quantile)
     base_index, cand_index = _index(baseline, "baseline"), _index(candidate, "candidate")
+    base_sticks, cand_sticks = _yardsticks(baseline), _yardsticks(candidate)
     notes = _machine_note(baseline, candidate)
+    if normalise:
+        notes += _yardstick_notes(base_sticks, cand_sticks, quantile)
     pairs, broken = [], False
     for key, base in base_index.items():
+        if is_yardstick(base):
+            continue
         cand = cand_index.get(key)
         if cand is None:
             notes.append(f"{base.label} is only in the baseline")
             continue
         broken = broken or (base.status == "ok" and cand.status != "ok")
-        pairs.append(_judge_pair(base.label, base, cand, paired=False, **options))
-    notes += [f"{rec.label} is only in the candidate" for key, rec in cand_index.items() if key not in base_index]
+        sticks, why = None, None
+        if normalise:
+            sticks, why = _usable_yardsticks(base_sticks.get(base.threads), cand_sticks.get(base.threads), base.threads)
+        pairs.append(_judge_pair(base.label, base, cand, paired=False, yardsticks=sticks, raw_why=why, **options))
+    notes += [f"{rec.label} is only in the candidate" for key, rec in cand_index.items()
+              if key not in base_index and not is_yardstick(rec)]  # fmt: skip
     if not pairs:
         notes.insert(0, "no candidate record matches a baseline record (artifact, runtime, threads, precision)")
     if broken:
@@ -316,8 +526,9 @@ def gate_files(
     n_boot: int = 2000,
     seed: int = 0,
     quantile: float = DEFAULT_QUANTILE,
+    normalise: bool = True,
 ) -> GateResult:
-    """Load two result files and :func:`compare_results` them.
+    """Load two result files and :func:`compare_results` them (same options).
 
     Raises:
         BenchmarkError: if a file is missing or not a valid result.
@@ -330,6 +541,7 @@ def gate_files(
         n_boot=n_boot,
         seed=seed,
         quantile=quantile,
+        normalise=normalise,
     )
 
 

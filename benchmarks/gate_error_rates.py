@@ -2,12 +2,13 @@
 
 Usage::
 
-    python -m mobrecon_bench.gate_error_rates                 # the CI gate (two result files), ~6 min
-    python -m mobrecon_bench.gate_error_rates --mode files --mode head-to-head    # both, ~11 min
+    python -m mobrecon_bench.gate_error_rates                 # the CI gate (two result files), ~12 min
+    python -m mobrecon_bench.gate_error_rates --mode files --mode head-to-head    # both, ~17 min
 
-    from mobrecon_bench.gate_error_rates import measure_error_rates
+    from mobrecon_bench.gate_error_rates import measure_error_rates, rejudge_samples
     rates = measure_error_rates(comparisons=20)
     print(rates.format())
+    print(rejudge_samples("samples.json", quantile=0.2).format())   # saved samples, judged another way
 
 Setup:
 
@@ -21,17 +22,20 @@ Setup:
 3. Comparisons, alternating A/A and A/B so that machine load falls on both kinds alike:
 
    - mode ``files`` (what CI runs: ``mobrecon bench gate --baseline OLD.json --candidate NEW.json``):
-     a baseline run, then a separate candidate run (each ``rounds`` fresh sessions), judged by
-     :func:`mobrecon_bench.gate.compare_results` (unpaired two-level bootstrap);
+     a baseline run, then a separate candidate run (each ``rounds`` fresh sessions, the yardstick
+     of ``mobrecon_bench.yardstick`` timed interleaved in the same rounds, as ``bench run`` does),
+     judged by :func:`mobrecon_bench.gate.compare_results` on the yardstick-normalised ratio
+     (unpaired two-level bootstrap); the same samples are also judged raw, for comparison;
    - mode ``head-to-head`` (``mobrecon bench head-to-head``): both measured interleaved in the same
      rounds, judged paired.
 
    A/A compares the artifact with itself: any "regression" verdict is a false alarm. A/B compares
    it with the slower candidate: "regression" is a detection.
 
-Defaults: densestack, 1 thread, 7 rounds of ~0.3 s timed per side (the CI example's 7 rounds),
-allowance 10%, 95% confidence, 20 A/A + 20 A/B comparisons, mode ``files``: about 6 minutes on a
-2-core desktop-class machine; each added mode about 5 more.
+Defaults: densestack, 1 thread, 7 rounds of ~0.3 s timed per record (the CI example's 7 rounds),
+allowance 10%, 95% confidence, 20 A/A + 20 A/B comparisons, mode ``files`` with the yardstick:
+about 12 minutes on a 2-core desktop-class machine (6 with ``yardstick=False``); head-to-head
+about 5 more.
 """
 
 from __future__ import annotations
@@ -54,8 +58,9 @@ from mobrecon_bench.runners import OrtRunner
 from mobrecon_bench.schema import BenchmarkResult
 from mobrecon_bench.stats import bootstrap_ratio_ci
 from mobrecon_bench.timing import measure
+from mobrecon_bench.yardstick import is_yardstick, yardstick_runner
 
-__all__ = ["ModeRates", "ErrorRates", "calibrate_nodes", "measure_error_rates", "main"]
+__all__ = ["ModeRates", "ErrorRates", "calibrate_nodes", "measure_error_rates", "rejudge_samples", "main"]
 
 MODES = ("files", "head-to-head")
 Log = Callable[[str], None]
@@ -70,13 +75,18 @@ class ModeRates:
         aa: verdicts of the A/A comparisons.
         ab: verdicts of the A/B (slower candidate) comparisons.
         samples: raw latencies of every comparison, ms per round: {"kind": "A/A" | "A/B",
-            "baseline": [[...]], "candidate": [[...]]}, in run order (for re-analysis).
+            "baseline": [[...]], "candidate": [[...]]}, plus "baseline_yardstick" and
+            "candidate_yardstick" when the runs timed the yardstick; in run order (for re-analysis).
+        raw_aa: A/A verdicts of the same samples judged raw (mode files with the yardstick), else empty.
+        raw_ab: A/B verdicts judged raw likewise.
     """
 
     mode: str
     aa: list[PairVerdict] = field(default_factory=list)
     ab: list[PairVerdict] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
+    raw_aa: list[PairVerdict] = field(default_factory=list)
+    raw_ab: list[PairVerdict] = field(default_factory=list)
 
     @property
     def false_alarms(self) -> int:
@@ -94,8 +104,10 @@ def _spread(pairs: Sequence[PairVerdict]) -> str:
     lows = [p.ci_lower for p in pairs if p.ci_lower is not None]
     if not ratios:
         return "no ratios"
+    sticks = [p.yardstick_ratio for p in pairs if p.yardstick_ratio is not None]
+    moved = f"; yardstick moved x{min(sticks):.3f} to x{max(sticks):.3f}" if sticks else ""
     return (f"ratio min/median/max {min(ratios):.3f} / {np.median(ratios):.3f} / {max(ratios):.3f}; "
-            f"lower bound max {max(lows):.3f}, min {min(lows):.3f}")  # fmt: skip
+            f"lower bound max {max(lows):.3f}, min {min(lows):.3f}{moved}")  # fmt: skip
 
 
 @dataclass
@@ -117,12 +129,21 @@ class ErrorRates:
         lines = ["gate error rates on real runs", *[f"  {k}: {v}" for k, v in self.setup], ""]
         for m in self.modes:
             n_aa, n_ab = len(m.aa), len(m.ab)
+            how = " (normalised by the yardstick)" if any(p.normalised for p in m.aa + m.ab) else ""
             lines += [
-                f"mode {m.mode}:",
+                f"mode {m.mode}{how}:",
                 f"  A/A (same artifact): false alarms {m.false_alarms}/{n_aa}; {_spread(m.aa)}",
                 f"  A/B (slower candidate): flagged {m.detections}/{n_ab}; {_spread(m.ab)}",
                 f"  verdicts A/A: {_counts(m.aa)}; A/B: {_counts(m.ab)}",
             ]
+            if m.raw_aa or m.raw_ab:
+                raw_fa, raw_det = (sum(p.verdict == REGRESSION for p in v) for v in (m.raw_aa, m.raw_ab))
+                lines += [
+                    f"  the same samples judged raw (without the yardstick): false alarms {raw_fa}/{len(m.raw_aa)}, "
+                    f"flagged {raw_det}/{len(m.raw_ab)}",
+                    f"    A/A {_spread(m.raw_aa)}",
+                    f"    A/B {_spread(m.raw_ab)}",
+                ]
         lines.append(f"took {self.seconds:.0f} s")
         return "\n".join(lines)
 
@@ -189,31 +210,41 @@ def calibrate_nodes(
     return cand, prefixes, measured
 
 
-def _result(runner: OrtRunner, threads: int, rounds: int, time_budget_s: float) -> BenchmarkResult:
+def _result(runners: Sequence[OrtRunner], threads: int, rounds: int, time_budget_s: float) -> BenchmarkResult:
     from mobrecon_bench.benchmark import run_benchmark
 
-    return run_benchmark([runner], threads=[threads], rounds=rounds, time_budget_s=time_budget_s, skip_floor=True,
+    return run_benchmark(runners, threads=[threads], rounds=rounds, time_budget_s=time_budget_s, skip_floor=True,
                          progress=False)  # fmt: skip
 
 
-Samples = tuple[list[list[float]], list[list[float]]]
+Judged = tuple[PairVerdict, PairVerdict | None, dict]
 
 
-def _files_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> tuple[PairVerdict, Samples]:
-    """Two separate runs (baseline first), judged as `mobrecon bench gate` judges two files."""
-    first = _result(base, **options)
-    second = _result(cand, **options)
-    samples = (first.records[0].latency_ms_samples, second.records[0].latency_ms_samples)
-    return compare_results(first, second, max_slowdown=max_slowdown).pairs[0], samples
+def _files_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> Judged:
+    """Two separate runs (baseline first), judged as `mobrecon bench gate` judges two files.
+
+    With ``options["yardstick"]`` (a yardstick runner) each run times it interleaved with its
+    artifact; the verdict is then normalised, and the same two results are also judged raw.
+    """
+    stick, timing = options.get("yardstick"), {k: v for k, v in options.items() if k != "yardstick"}
+    first = _result([base, *([stick] if stick else [])], **timing)
+    second = _result([cand, *([stick] if stick else [])], **timing)
+    samples = {}
+    for side, result in (("baseline", first), ("candidate", second)):
+        for rec in result.records:
+            samples[side + ("_yardstick" if is_yardstick(rec) else "")] = rec.latency_ms_samples
+    verdict = compare_results(first, second, max_slowdown=max_slowdown).pairs[0]
+    raw = compare_results(first, second, max_slowdown=max_slowdown, normalise=False).pairs[0] if stick else None
+    return verdict, raw, samples
 
 
-def _h2h_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> tuple[PairVerdict, Samples]:
-    """Both measured interleaved in the same rounds, judged paired (as ``head_to_head`` does)."""
+def _h2h_verdict(base: OrtRunner, cand: OrtRunner, options: dict, max_slowdown: float) -> Judged:
+    """Both measured interleaved in the same rounds, judged paired (as ``head_to_head`` does); no yardstick."""
     a, b = measure([base, cand], threads=[options["threads"]], rounds=options["rounds"],
                    time_budget_s=options["time_budget_s"], progress=False)  # fmt: skip
     verdict = judge_samples(a.latency_ms_samples, b.latency_ms_samples, max_slowdown=max_slowdown, paired=True,
                             label=f"{cand.name} vs {base.name} x{options['threads']}")  # fmt: skip
-    return verdict, (a.latency_ms_samples, b.latency_ms_samples)
+    return verdict, None, {"baseline": a.latency_ms_samples, "candidate": b.latency_ms_samples}
 
 
 def _artifact(onnx: Path | None, workdir: Path, log: Log) -> Path:
@@ -239,6 +270,7 @@ def measure_error_rates(
     rounds: int = 7,
     time_budget_s: float = 0.3,
     threads: int = 1,
+    yardstick: bool = True,
     log: Log = lambda m: None,
 ) -> ErrorRates:
     """Count the gate's false alarms (A/A) and detections (A/B, ``slowdown`` slower) over real runs.
@@ -252,6 +284,8 @@ def measure_error_rates(
         rounds: fresh sessions per side per comparison.
         time_budget_s: timed seconds per side per round.
         threads: intra-op threads.
+        yardstick: in mode files, time the yardstick in every run and judge normalised (as
+            ``bench run`` and ``bench gate`` do by default); the same samples are judged raw too.
         log: progress callback.
 
     Returns:
@@ -265,27 +299,29 @@ def measure_error_rates(
         raise BenchmarkError(f"modes must be among {MODES}, comparisons >= 1 and 0 < slowdown < 5; got {list(modes)}, "
                              f"{comparisons}, {slowdown}")  # fmt: skip
     start = time.perf_counter()
-    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load_start = _load()
     with tempfile.TemporaryDirectory(prefix="mobrecon-gate-rates-") as tmp:
         work = Path(tmp)
         src = _artifact(onnx, work, log)
         cand_path, prefixes, measured = calibrate_nodes(src, work, slowdown=slowdown, threads=threads, log=log)
         base, same = OrtRunner(name="densestack", path=src), OrtRunner(name="densestack", path=src)
         slower = OrtRunner(name="densestack", path=cand_path)
-        options = dict(threads=threads, rounds=rounds, time_budget_s=time_budget_s)
+        options = dict(threads=threads, rounds=rounds, time_budget_s=time_budget_s,
+                       yardstick=yardstick_runner(work) if yardstick else None)  # fmt: skip
         judges = {"files": _files_verdict, "head-to-head": _h2h_verdict}
         results = []
         for mode in modes:
             rates = ModeRates(mode)
             for i in range(comparisons):
-                for kind, other, verdicts in (("A/A", same, rates.aa), ("A/B", slower, rates.ab)):
-                    verdict, (b_rounds, c_rounds) = judges[mode](base, other, options, max_slowdown)
+                for kind, other, verdicts, raws in (("A/A", same, rates.aa, rates.raw_aa),
+                                                    ("A/B", slower, rates.ab, rates.raw_ab)):  # fmt: skip
+                    verdict, raw, samples = judges[mode](base, other, options, max_slowdown)
                     verdicts.append(verdict)
-                    rates.samples.append({"kind": kind, "baseline": b_rounds, "candidate": c_rounds})
-                log(f"{mode} {i + 1}/{comparisons}: A/A {rates.aa[-1].ratio:.3f} {rates.aa[-1].verdict}; "
-                    f"A/B {rates.ab[-1].ratio:.3f} {rates.ab[-1].verdict}")  # fmt: skip
+                    raws += [raw] if raw is not None else []
+                    rates.samples.append({"kind": kind, **samples})
+                log(f"{mode} {i + 1}/{comparisons}: A/A {_brief(rates.aa[-1])}; A/B {_brief(rates.ab[-1])}")
             results.append(rates)
-    load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load_end = _load()
     from mobrecon_bench.host import describe_host
 
     host = describe_host()
@@ -295,13 +331,73 @@ def measure_error_rates(
                              f"(real work of the model's own kind); measured x{measured:.3f} interleaved (asked for "
                              f"x{1 + slowdown:.2f})"),
         ("gate", f"allowance {max_slowdown:.0%}, one-sided 95% lower bound of the p{DEFAULT_QUANTILE * 100:g} latency ratio, "
-                 "2000 bootstrap replicates"),
-        ("per side", f"{rounds} rounds (fresh ONNX Runtime sessions), ~{time_budget_s:g} s timed per round, "
+                 "2000 bootstrap replicates" + ("; mode files: normalised by the yardstick timed in the same rounds "
+                                                "of each run" if yardstick else "; no yardstick")),
+        ("per side", f"{rounds} rounds (fresh ONNX Runtime sessions), ~{time_budget_s:g} s timed per record per round, "
                      f"{threads} thread(s), 10 warm-up inferences"),
         ("comparisons", f"{comparisons} A/A and {comparisons} A/B per mode, alternating; modes {', '.join(modes)}"),
-        ("host", f"{host.cpu_model}, {host.usable_cores} usable cores; load average (1 min) {load_start:.2f} at start, "
-                 f"{load_end:.2f} at end"),
+        ("host", f"{host.cpu_model}, {host.usable_cores} usable cores; load average (1, 5, 15 min) {load_start} at "
+                 f"start, {load_end} at end"),
     ]  # fmt: skip
+    return ErrorRates(setup, results, time.perf_counter() - start)
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, e.g. "2.51 / 2.40 / 1.98", or "n/a"."""
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def _brief(p: PairVerdict) -> str:
+    """e.g. "1.012 (raw 1.051) unchanged" for the progress log."""
+    raw = f" (raw {p.raw_ratio:.3f})" if p.normalised else ""
+    return f"{p.ratio:.3f}{raw} {p.verdict}" if p.ratio is not None else p.verdict
+
+
+def rejudge_samples(
+    path: str | os.PathLike[str],
+    *,
+    quantile: float = DEFAULT_QUANTILE,
+    max_slowdown: float = 0.10,
+    normalise: bool = True,
+    n_boot: int = 2000,
+) -> ErrorRates:
+    """Judge the samples saved by a measurement (``--samples-out``) again, with other options.
+
+    Mode files is judged unpaired, normalised by the saved yardstick rounds when ``normalise`` and
+    present (files saved before the yardstick have none: raw); head-to-head is judged paired. With
+    the defaults, a files run is judged exactly as it was (same bootstrap seed).
+
+    Args:
+        path: the JSON written by ``--samples-out``.
+        quantile: latency quantile whose ratio is judged.
+        max_slowdown: the gate's allowance.
+        normalise: use the saved yardstick rounds.
+        n_boot: bootstrap replicates.
+
+    Returns:
+        ErrorRates with the verdicts (no raw re-judgement: call again with ``normalise=False``).
+
+    Raises:
+        BenchmarkError: if the file is missing or not such a samples file.
+    """
+    start = time.perf_counter()
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        modes = doc["modes"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise BenchmarkError(f"{path} is not a samples file of gate_error_rates: {err}") from None
+    results = []
+    for mode, entries in modes.items():
+        rates = ModeRates(mode, samples=entries)
+        for entry in entries:
+            sticks = (entry.get("baseline_yardstick"), entry.get("candidate_yardstick")) if normalise else (None, None)
+            verdict = judge_samples(entry["baseline"], entry["candidate"], max_slowdown=max_slowdown, n_boot=n_boot,
+                                    paired=mode == "head-to-head", quantile=quantile, baseline_yardstick=sticks[0],
+                                    candidate_yardstick=sticks[1], label=entry["kind"])  # fmt: skip
+            (rates.aa if entry["kind"] == "A/A" else rates.ab).append(verdict)
+        results.append(rates)
+    stick = "normalised by the saved yardstick rounds where present" if normalise else "raw"
+    setup = [("samples", str(path)), ("judged", f"p{quantile * 100:g} ratio, allowance {max_slowdown:.0%}, {stick}")]
     return ErrorRates(setup, results, time.perf_counter() - start)
 
 
@@ -319,13 +415,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         rounds: Annotated[int, typer.Option(help="Fresh sessions per side per comparison.")] = 7,
         time_budget_s: Annotated[float, typer.Option("--time-budget-s", help="Timed seconds per side per round.")] = 0.3,
         threads: Annotated[int, typer.Option(help="Intra-op threads.")] = 1,
+        skip_yardstick: Annotated[bool, typer.Option("--skip-yardstick", help="Mode files without the yardstick (raw).")] = False,
         samples_out: Annotated[Path | None, typer.Option(help="Also write every comparison's raw samples (JSON).")] = None,
     ) -> None:
         """Measure the regression gate's false-alarm and detection counts on real runs."""
         try:
             rates = measure_error_rates(onnx=onnx, comparisons=comparisons, slowdown=slowdown, max_slowdown=max_slowdown,
                                         modes=mode or ("files",), rounds=rounds, time_budget_s=time_budget_s, threads=threads,
-                                        log=lambda m: typer.echo(m, err=True))  # fmt: skip
+                                        yardstick=not skip_yardstick, log=lambda m: typer.echo(m, err=True))  # fmt: skip
         except BenchmarkError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.gate import GateResult
-from mobrecon_bench.report_sections import accuracy_text, section_lines
+from mobrecon_bench.report_sections import accuracy_text, section_lines, yardstick_note
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult
 from mobrecon_bench.targets import TARGETS, Target, is_host_class, judge
+from mobrecon_bench.yardstick import YARDSTICK_NAME, is_yardstick
 
 __all__ = ["ReportFiles", "render_summary", "render_markdown", "render_gate_markdown", "render_chart", "write_report"]
 
@@ -95,7 +96,7 @@ def _latency_row(rec: BenchmarkRecord) -> list[str]:
     load = loads[len(loads) // 2] if loads else None
     return [
         rec.artifact.name,
-        rec.artifact.variant or _DASH,
+        "yardstick (not a model)" if is_yardstick(rec) else rec.artifact.variant or _DASH,
         f"{rec.runtime.name} {rec.runtime.version}",
         str(rec.threads),
         rec.artifact.precision,
@@ -170,6 +171,8 @@ def render_markdown(
     lines = ["# Benchmark report", "", *_host_lines(result), "", "## Compute floor", "", *_floor_lines(result)]
     lines += ["", "## Latency", "", "Per-inference latency over all rounds; FPS = 1000 / median ms, one stream.", ""]
     lines += _table(_LATENCY_HEADER, [_latency_row(r) for r in result.records])
+    for note in yardstick_note(result):
+        lines += ["", f"`{YARDSTICK_NAME}` {note.removeprefix(YARDSTICK_NAME + ' ')}."]
     lines += ["", "## Targets", "", *_target_lines(result, targets)]
     lines += ["", *section_lines(result)]
     if chart_name:
@@ -178,7 +181,7 @@ def render_markdown(
 
 
 def render_gate_markdown(outcome: GateResult) -> str:
-    """Markdown table of a gate outcome: per pair medians, ratio, bounds, verdict.
+    """Markdown table of a gate outcome: per pair medians, raw / yardstick / judged ratios, bounds, verdict.
 
     Args:
         outcome: the gate's result.
@@ -188,14 +191,15 @@ def render_gate_markdown(outcome: GateResult) -> str:
     """
     level = f"{2 * outcome.confidence - 1:.0%}"
     rows = [
-        [p.label, _ms(p.baseline_median_ms), _ms(p.candidate_median_ms), _fmt(p.ratio),
+        [p.label, _ms(p.baseline_median_ms), _ms(p.candidate_median_ms), _fmt(p.raw_ratio), _fmt(p.yardstick_ratio),
+         _fmt(p.ratio) + (" (normalised)" if p.normalised else ""),
          _DASH if p.ci_lower is None else f"{p.ci_lower:.3f} to {p.ci_upper:.3f}", _fmt(p.rank_p_value, 3),
          f"**{p.verdict}**", p.note or ""]
         for p in outcome.pairs
     ]  # fmt: skip
     stat = "median" if outcome.quantile == 0.5 else f"p{outcome.quantile * 100:g}"
-    header = ["pair", "baseline median ms", "candidate median ms", f"{stat} ratio", f"{level} interval", "rank p",
-              "verdict", "note"]  # fmt: skip
+    header = ["pair", "baseline median ms", "candidate median ms", f"raw {stat} ratio", f"yardstick {stat} ratio",
+              f"judged {stat} ratio", f"{level} interval", "rank p", "verdict", "note"]  # fmt: skip
     lines = [f"**Gate:** {outcome.summary}", "", *_table(header, rows)]
     if outcome.notes:
         lines += ["", *[f"- {n}" for n in outcome.notes]]
@@ -227,7 +231,8 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    labels = [r.label + (" [different task]" if r.artifact.task else "") for r in ok]
+    labels = [r.label + (" [different task]" if r.artifact.task else "") + (" [yardstick]" if is_yardstick(r) else "")
+              for r in ok]  # fmt: skip
     fig, (ax_lat, ax_fps) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.5 * len(ok)), sharey=True)
     samples = [[x for rnd in r.latency_ms_samples for x in rnd] for r in ok]
     try:

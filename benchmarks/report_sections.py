@@ -18,10 +18,23 @@ from collections.abc import Sequence
 from mobrecon_bench.run_targets import judge_run_targets, variant_speed_ratios
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, ComputeFloor
 from mobrecon_bench.targets import TARGETS, Target, is_host_class, judge
+from mobrecon_bench.yardstick import is_yardstick
 
-__all__ = ["floor_for", "accuracy_text", "section_lines", "render_text_table"]
+__all__ = ["YARDSTICK_NOTE", "floor_for", "accuracy_text", "yardstick_note", "section_lines", "render_text_table"]
 
 _DASH = "–"
+
+#: What a reader is told about the yardstick row wherever one is shown.
+YARDSTICK_NOTE = (
+    "yardstick.onnx is not a model: a fixed synthetic graph (depthwise-separable convs and a small MatMul head, "
+    "mobrecon_bench.yardstick) timed in the same rounds as every artifact, so that `mobrecon bench gate` can "
+    "normalise two runs by the machine's speed in each"
+)
+
+
+def yardstick_note(result: BenchmarkResult) -> list[str]:
+    """``[YARDSTICK_NOTE]`` when the result holds a yardstick record, else ``[]``."""
+    return [YARDSTICK_NOTE] if any(is_yardstick(r) for r in result.records) else []
 
 
 def floor_for(result: BenchmarkResult, rec: BenchmarkRecord) -> ComputeFloor | None:
@@ -30,8 +43,10 @@ def floor_for(result: BenchmarkResult, rec: BenchmarkRecord) -> ComputeFloor | N
 
 
 def accuracy_text(rec: BenchmarkRecord) -> str:
-    """Short accuracy cell: "pass 0.03 mm / 0.004 px", "FAIL (uv_max_px 4.1 > 3 px)", "reference", task note."""
+    """Short accuracy cell: "pass 0.03 mm / 0.004 px", "FAIL 9 mm / 5.1 px", "reference", task or yardstick note."""
     a = rec.accuracy
+    if is_yardstick(rec):
+        return "n/a: yardstick, not a model"
     if rec.artifact.task:
         return "n/a: different task"
     if a.verdict is None:
@@ -55,13 +70,15 @@ def _cost_lines(result: BenchmarkResult) -> list[str]:
             continue
         floor = floor_for(result, rec)
         frac = rec.cost.compute_floor_fraction
-        rows.append(f"| {rec.label} | {rec.cost.mult_adds / 1e6:.1f} | {_gmacs(rec.cost.achieved_mult_adds_per_s)} | "
+        label = rec.label + (" (yardstick, not a model)" if is_yardstick(rec) else "")
+        rows.append(f"| {label} | {rec.cost.mult_adds / 1e6:.1f} | {_gmacs(rec.cost.achieved_mult_adds_per_s)} | "
                     f"{_gmacs(floor.mult_adds_per_s if floor else None)} | {_DASH if frac is None else f'{frac:.0%}'} |")  # fmt: skip
     if not rows:
         return ["No record has a multiply-add count."]
     return [
         "Multiply-adds per inference from the cost counter (`mobrecon.profile`, the paper's convention: Conv and "
-        "Linear of the reference form, the same figure for every form of a variant). Achieved rate = multiply-adds "
+        "Linear of the reference form, the same figure for every form of a variant; the yardstick's is counted on "
+        "its own graph). Achieved rate = multiply-adds "
         "/ median latency; floor = this host's fp32 matrix-product rate through the same runtime and thread count, "
         "measured in this run.",
         "",
@@ -185,6 +202,7 @@ def render_text_table(result: BenchmarkResult, *, targets: Sequence[Target] = TA
     lines += ["", *_text_table(header, rows)]
     for name in sorted({r.artifact.task for r in result.records if r.artifact.task}):
         lines.append(f"note: {name}")
+    lines += [f"note: {n}" for n in yardstick_note(result)]
     lines += ["", "paper targets (Apple A14 CPU; MobRecon, CVPR 2022, Table 4):"]
     for rec in result.records:
         text = _paper_target_text(result, rec, targets)

@@ -123,7 +123,9 @@ class Artifact:
         format: "torch", "onnx", "ort", "tflite", "mlpackage".
         form: which graph of the model: "reference" (as trained, HandMesh layout), "deploy"
             (``model.deploy()``, what the exporter ships), "naive-export" (``torch.onnx.export`` of
-            the reference form), "peer" (another project's model); None if not said.
+            the reference form), "peer" (another project's model); or "yardstick": not a model but
+            the fixed graph ``yardstick.onnx`` (``mobrecon_bench.yardstick``) timed in the same
+            rounds as the artifacts, by which the gate normalises two runs; None if not said.
         task: what the model computes, when it differs from MobRecon's hand mesh, e.g. "21 hand
             keypoints, no mesh (a different task)"; None for MobRecon artifacts.
     """

@@ -18,7 +18,10 @@ What is measured, per variant (one export folder with ``manifest.json`` each):
 - every ``.mlpackage`` as a "skipped" row (Core ML prediction needs macOS/iOS);
 
 and once per run MediaPipe's ``hand_landmark_full.tflite`` on LiteRT (a different task; skipped
-with the reason when the file or ``ai-edge-litert`` cannot be had).
+with the reason when the file or ``ai-edge-litert`` cannot be had), and the yardstick
+(``yardstick.onnx``, ``form == "yardstick"``: a fixed graph that is not a model, see
+``mobrecon_bench.yardstick``), timed in the same rounds so that the gate can normalise two runs by
+the machine's speed in each. ``skip_yardstick=True`` leaves it out.
 
 The PyTorch model is rebuilt from the manifest's recipe. Every MobRecon row carries the variant's
 multiply-adds (``mobrecon.profile``, the paper's convention, counted on the reference form: the same
@@ -47,6 +50,7 @@ from mobrecon_bench.benchmark import run_benchmark
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.runners import FailedArtifact, OrtRunner, Runner, TorchRunner
 from mobrecon_bench.schema import Accuracy, BenchmarkResult
+from mobrecon_bench.yardstick import yardstick_runner
 
 __all__ = [
     "DEFAULT_VARIANTS",
@@ -299,16 +303,17 @@ def suite_runners(
     skip_torch: bool = False,
     skip_naive: bool = False,
     skip_mediapipe: bool = False,
+    skip_yardstick: bool = False,
     log: Log = lambda m: None,
 ) -> list[Runner]:
     """Runners of the suite, in table order: per variant torch reference, torch deploy, naive ONNX,
-    the folder's artifacts; MediaPipe last.
+    the folder's artifacts; then MediaPipe and the yardstick.
 
     Args:
         folders: loaded export folders.
-        workdir: folder for the naive exports (the caller deletes it).
+        workdir: folder for the naive exports and the yardstick file (the caller deletes it).
         verify: measure each artifact's accuracy here instead of reading the manifest's.
-        skip_torch, skip_naive, skip_mediapipe: leave those rows out.
+        skip_torch, skip_naive, skip_mediapipe, skip_yardstick: leave those rows out.
         log: progress callback.
     """
     runners: list[Runner] = []
@@ -323,6 +328,8 @@ def suite_runners(
 
         log("MediaPipe hand_landmark_full.tflite: cache, or pip download of the mediapipe wheel")
         runners.append(mediapipe_runner())
+    if not skip_yardstick:
+        runners.append(yardstick_runner(workdir))
     return runners
 
 
@@ -339,6 +346,7 @@ def run_suite(
     skip_torch: bool = False,
     skip_naive: bool = False,
     skip_mediapipe: bool = False,
+    skip_yardstick: bool = False,
     progress: bool = True,
     log: Log = lambda m: None,
 ) -> BenchmarkResult:
@@ -354,6 +362,8 @@ def run_suite(
         skip_torch: leave out the PyTorch eager rows.
         skip_naive: leave out the naive ONNX export of the reference form.
         skip_mediapipe: leave out MediaPipe's hand landmark model.
+        skip_yardstick: leave out the yardstick (then the gate judges this run's records on raw
+            ratios only).
         progress: progress bar on stderr.
         log: callback for setup messages (exports, verification, downloads).
 
@@ -374,7 +384,8 @@ def run_suite(
             paths, verify = export_folders(directory), False
         folders = [load_export(p, log) for p in paths]
         runners = suite_runners(folders, workdir / "naive", verify=verify, skip_torch=skip_torch,
-                                skip_naive=skip_naive, skip_mediapipe=skip_mediapipe, log=log)  # fmt: skip
+                                skip_naive=skip_naive, skip_mediapipe=skip_mediapipe, skip_yardstick=skip_yardstick,
+                                log=log)  # fmt: skip
         return run_benchmark(runners, threads=threads, rounds=rounds, warmup=warmup, min_iters=min_iters,
                              time_budget_s=time_budget_s, skip_floor=skip_floor, progress=progress)  # fmt: skip
 
@@ -388,15 +399,21 @@ def run_files(
     min_iters: int = 20,
     time_budget_s: float = 1.0,
     skip_floor: bool = False,
+    skip_yardstick: bool = False,
     progress: bool = True,
 ) -> BenchmarkResult:
     """Benchmark loose artifact files (``.onnx``, ``.ort``, ``.tflite``) without a manifest: no cost,
-    no accuracy; the variant is read from the file name. Options as in :func:`run_suite`.
+    no accuracy; the variant is read from the file name. The yardstick is timed in the same rounds
+    unless ``skip_yardstick``. Options as in :func:`run_suite`.
 
     Raises:
         BenchmarkError: for a missing file, an unsupported suffix or an option out of range.
     """
     from mobrecon_bench.benchmark import runners_for_files
 
-    return run_benchmark(runners_for_files(paths), threads=threads, rounds=rounds, warmup=warmup, min_iters=min_iters,
-                         time_budget_s=time_budget_s, skip_floor=skip_floor, progress=progress)  # fmt: skip
+    runners = runners_for_files(paths)
+    with tempfile.TemporaryDirectory(prefix="mobrecon-bench-") as workdir:
+        if not skip_yardstick:
+            runners.append(yardstick_runner(workdir))
+        return run_benchmark(runners, threads=threads, rounds=rounds, warmup=warmup, min_iters=min_iters,
+                             time_budget_s=time_budget_s, skip_floor=skip_floor, progress=progress)  # fmt: skip

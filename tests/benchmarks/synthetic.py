@@ -44,11 +44,13 @@ def make_record(
     status: str = "ok",
     reason: str | None = None,
     compute_unit: str = "cpu",
+    form: str | None = None,
+    sha256: str = "0" * 64,
 ) -> BenchmarkRecord:
     """A schema record from synthetic samples (ms per round), summaries filled when ok."""
     rec = BenchmarkRecord(
         artifact=Artifact(
-            name=name, file=f"{name}.onnx", sha256="0" * 64, variant=variant, precision="fp32", format="onnx"
+            name=name, file=f"{name}.onnx", sha256=sha256, variant=variant, precision="fp32", format="onnx", form=form
         ),
         runtime=RuntimeInfo(name=runtime, version="1.0", compute_unit=compute_unit),
         threads=threads,

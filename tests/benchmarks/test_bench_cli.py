@@ -69,14 +69,24 @@ def test_report_command(results, tmp_path):
     assert (tmp_path / "rep" / "report.md").is_file()
 
 
-def test_run_on_onnx_writes_a_valid_result(tiny_onnx, tmp_path):
-    out = tmp_path / "r.json"
+def _run_onnx(tiny_onnx, out, *extra):
     args = ["run", "--onnx", str(tiny_onnx), "--threads", "1", "--rounds", "1", "--warmup", "1", "--min-iters", "3",
-            "--time-budget-s", "0.01", "--skip-floor", "--no-progress", "--out", str(out)]  # fmt: skip
-    outcome = runner.invoke(bench_app, args)
+            "--time-budget-s", "0.01", "--skip-floor", "--no-progress", "--out", str(out), *extra]  # fmt: skip
+    return runner.invoke(bench_app, args)
+
+
+def test_run_on_onnx_writes_a_valid_result_with_the_yardstick(tiny_onnx, tmp_path):
+    outcome = _run_onnx(tiny_onnx, tmp_path / "r.json")
     assert outcome.exit_code == 0, outcome.output
-    (record,) = load_result(out).records
+    record, stick = load_result(tmp_path / "r.json").records
     assert (record.artifact.name, record.status, record.threads) == ("tiny", "ok", 1)
+    assert (stick.artifact.name, stick.artifact.form, stick.status, stick.threads) == ("yardstick.onnx", "yardstick", "ok", 1)
+    assert "yardstick.onnx is not a model" in outcome.stdout
+
+
+def test_run_without_the_yardstick(tiny_onnx, tmp_path):
+    assert _run_onnx(tiny_onnx, tmp_path / "r.json", "--skip-yardstick").exit_code == 0
+    assert [r.artifact.name for r in load_result(tmp_path / "r.json").records] == ["tiny"]
 
 
 def test_run_default_exports_the_builtin_models(tmp_path, monkeypatch):

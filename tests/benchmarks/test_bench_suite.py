@@ -94,6 +94,7 @@ def test_suite_rows_smoke(folder, tmp_path, monkeypatch):
         ("mobrecon-ghoststack.onnx", "fp32", "deploy"),
         ("mobrecon-ghoststack.onnx", "int8", "deploy"),
         ("mobrecon-ghoststack.mlpackage", "fp32", "deploy"),
+        ("yardstick.onnx", "fp32", "yardstick"),
     ]
     result = run_benchmark(runners, threads=[1], rounds=1, warmup=1, min_iters=2, time_budget_s=0.0, skip_floor=True,
                            progress=False)  # fmt: skip
@@ -106,6 +107,15 @@ def test_suite_rows_smoke(folder, tmp_path, monkeypatch):
     assert rec["mobrecon-ghoststack.torch-reference", "fp32"].accuracy.verdict == "reference"
     coreml = rec["mobrecon-ghoststack.mlpackage", "fp32"]
     assert (coreml.status, coreml.reason) == ("skipped", suite.COREML_SKIP_REASON)
-    assert all(r.cost.mult_adds == 1000 for r in result.records if r.status == "ok")
+    assert all(r.cost.mult_adds == 1000 for r in result.records if r.status == "ok" and r.artifact.variant)
+    stick = rec["yardstick.onnx", "fp32"]
+    assert stick.status == "ok" and stick.artifact.variant is None and stick.cost.mult_adds > 50e6
     table = render_text_table(result)
     assert "FAIL 9 mm / 5.1 px" in table and "skipped: Core ML prediction needs macOS/iOS" in table
+    assert "n/a: yardstick, not a model" in table and "note: yardstick.onnx is not a model" in table
+
+
+def test_suite_without_the_yardstick(folder, tmp_path):
+    runners = suite.suite_runners([folder], tmp_path, verify=False, skip_torch=True, skip_naive=True,
+                                  skip_mediapipe=True, skip_yardstick=True)  # fmt: skip
+    assert all(r.form != "yardstick" for r in runners) and not (tmp_path / "yardstick.onnx").exists()
