@@ -50,6 +50,7 @@ __all__ = ["DECODER_FORMS", "decoder_forms", "measure_peak_memory", "main"]
 DECODER_FORMS: dict[str, tuple[str, str] | str] = {
     "reference": "reference",
     "streamed": "streamed",
+    "rows+mixed": ("mixed", "rows"),
     "rows+gather": ("gather", "rows"),
     "rows+dense": ("dense", "rows"),
     "rank4+gather": ("gather", "rank4"),
@@ -195,7 +196,7 @@ def main(
         for name, form in DECODER_FORMS.items():
             if not isinstance(form, str):
                 deployed = model.deploy(*form)
-                network.append(_Candidate(f"network:{name}", deployed if name == "rows+gather" else None, _export(deployed, image, tmpdir / f"network-{name}.onnx", (["image"], ["verts", "uv"]))))
+                network.append(_Candidate(f"network:{name}", deployed if name == "rows+mixed" else None, _export(deployed, image, tmpdir / f"network-{name}.onnx", (["image"], ["verts", "uv"]))))
         coverage = {c.name: _coverage(c.onnx_path) for c in decoder + network if c.onnx_path is not None}
         result = run_benchmark(_runners(decoder, feats) + _runners(network, image), threads=threads, rounds=rounds, time_budget_s=time_budget_s, warmup=5, min_iters=10)
     if out is not None:

@@ -23,7 +23,7 @@ def export_command(
     precision: str = typer.Option("fp32", "--precision", help="Comma list of fp32, fp16, int8; each target builds the ones it supports. fp16/int8 are judged by task-level limits meant for trained weights (random weights fail them)."),
     out: Path = typer.Option(Path("exports"), "--out", "-o", help="Output folder (written only when every gate passes)."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Folder of images for int8 calibration. Default: generated images."),
-    upsample_form: Optional[str] = typer.Option(None, "--upsample-form", help="Deploy mesh upsampling: gather (3-tap) or dense (matmul). Default: the model's."),
+    upsample_form: Optional[str] = typer.Option(None, "--upsample-form", help="Deploy mesh upsampling: gather (3-tap), dense (matmul) or mixed (matmul on the small coarse levels). Default: the model's (mixed)."),
     layout: Optional[str] = typer.Option(None, "--layout", help="Deploy decoder layout: rows or rank4. Default: the model's."),
     skip_verify: bool = typer.Option(False, "--skip-verify", help="Skip running the artifacts against PyTorch."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),

@@ -65,7 +65,7 @@ class Prepared:
     Attributes:
         model: the PyTorch model as loaded (reference form, eval, float32): the verification reference.
         deploy: its deploy copy (``model.deploy(upsample_form)``), what every artifact is converted from.
-        upsample_form: the deploy options used, e.g. ``upsample_form=gather, layout=rows``.
+        upsample_form: the deploy options used, e.g. ``upsample_form=mixed, layout=rows``.
         example: [1, 3, 128, 128] float32 example input in [-1, 1] (deterministic).
         inputs: the artifact input spec.
         outputs: the artifact output specs (shapes recorded from the dry runs).

@@ -317,7 +317,7 @@ def export_model(
         precision: comma list of ``fp32``, ``fp16``, ``int8``; each target builds those it supports.
         out: output folder; artifacts and ``manifest.json`` land there only when every gate passed.
         calibration: folder of images for int8 calibration; None uses generated images.
-        upsample_form: deploy mesh upsampling (``gather`` or ``dense``); None: ``model.deploy``'s default.
+        upsample_form: deploy mesh upsampling (``gather``, ``dense`` or ``mixed``); None: ``model.deploy``'s default.
         layout: deploy decoder layout (``rows`` or ``rank4``); None: ``model.deploy``'s default.
         opset: ONNX opset (>= 18).
         skip_verify: skip step 4 (artifacts are then recorded as not verified).

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ConvBnAct", "LinearBnAct", "MobileUnit", "SEBlock", "Reorg", "GhostModule", "BN_EPS"]
+__all__ = ["ConvBnAct", "LinearBnAct", "MobileUnit", "SEBlock", "SEBlockDeploy", "Reorg", "GhostModule", "BN_EPS", "broadcast_hw"]
 
 #: BatchNorm epsilon used by every reference BatchNorm layer (PyTorch default).
 BN_EPS = 1e-5
@@ -148,6 +148,62 @@ class SEBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scale = torch.sigmoid(self.fc2(self.fc1(x.mean(dim=(2, 3)))))
         return x * scale[:, :, None, None]
+
+    def fuse(self) -> "SEBlockDeploy":
+        """Deploy form: BatchNorm1d folded, both linear layers as 1x1 convs on the pooled map."""
+        return SEBlockDeploy(self.fc1.fuse()[0], self.fc2.fuse()[0])
+
+
+def broadcast_hw(scale: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``scale`` [B, C, 1, 1] repeated to ``like``'s [H, W] by a nearest-neighbour resize.
+
+    Exact (a copy). Multiplying by the result instead of broadcasting keeps both operands of the
+    Mul in ONNX Runtime's blocked NCHWc layout on x86 (its NCHWc Mul takes no broadcast, its
+    Resize does), which saves two layout reorders of the full map per use. The sizes are read
+    as Python numbers, so an export at a fixed input size records constant scales.
+    """
+    h, w = int(like.shape[-2]), int(like.shape[-1])
+    if h == 1 and w == 1:
+        return scale
+    return F.interpolate(scale, scale_factor=(float(h), float(w)), mode="nearest")
+
+
+class SEBlockDeploy(nn.Module):
+    """Deploy form of :class:`SEBlock`: global average pool, 1x1 conv, clip [0, 4], 1x1 conv, sigmoid.
+
+    Same math as the reference block with BatchNorm folded; written with ops that stay in a
+    conv runtime's native layout (GlobalAveragePool and 1x1 Conv instead of ReduceMean and Gemm).
+
+    Args:
+        fc1: folded first linear layer [hidden, C] with bias.
+        fc2: folded second linear layer [C, hidden] with bias.
+
+    Shapes:
+        x: [B, C, H, W] -> [B, C, H, W]; :meth:`scale`: [B, C, H, W] -> [B, C, 1, 1].
+    """
+
+    def __init__(self, fc1: nn.Linear, fc2: nn.Linear) -> None:
+        super().__init__()
+        self.fc1 = _linear_as_conv(fc1)
+        self.fc2 = _linear_as_conv(fc2)
+
+    def scale(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-channel gates in (0, 1), [B, C, 1, 1]."""
+        hidden = torch.clamp(self.fc1(F.adaptive_avg_pool2d(x, 1)), 0.0, 4.0)
+        return torch.sigmoid(self.fc2(hidden))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * broadcast_hw(self.scale(x), x)
+
+
+@torch.no_grad()
+def _linear_as_conv(linear: nn.Linear) -> nn.Conv2d:
+    conv = nn.Conv2d(linear.in_features, linear.out_features, 1, bias=linear.bias is not None,
+                     device=linear.weight.device, dtype=linear.weight.dtype)
+    conv.weight.copy_(linear.weight[:, :, None, None])
+    if linear.bias is not None:
+        conv.bias.copy_(linear.bias)
+    return conv
 
 
 class Reorg(nn.Module):

@@ -25,7 +25,7 @@ from torch import nn
 
 from mobrecon.blocks import ConvBnAct, MobileUnit, Reorg, SEBlock
 
-__all__ = ["DenseStackCfg", "DenseStackEncoder", "DenseHourglass"]
+__all__ = ["DenseStackCfg", "DenseStackEncoder", "DenseHourglass", "hourglass_up"]
 
 
 class DenseBlock(nn.Module):
@@ -114,12 +114,25 @@ class DenseHourglass(nn.Module):
             d3 = self.dense5(self.dense4(F.avg_pool2d(self.senet3(d3), 2)))
         else:
             d3 = F.avg_pool2d(d3, 2)
-        u1 = F.interpolate(self.senet4(self.thrink1(d3)), scale_factor=2.0, mode="nearest") + d2
-        u2 = F.interpolate(self.senet5(self.thrink2(u1)), scale_factor=2.0, mode="nearest") + d1
-        maps = self.senet6(self.thrink3(u2))
-        if self.final_upsample:
-            maps = F.interpolate(maps, scale_factor=2.0, mode="bilinear", align_corners=True)
-        return maps, d3
+        return hourglass_up(self, (self.thrink1, self.thrink2, self.thrink3), d1, d2, d3), d3
+
+
+def hourglass_up(hg: nn.Module, ups: tuple[nn.Module, nn.Module, nn.Module], d1: torch.Tensor, d2: torch.Tensor,
+                 d3: torch.Tensor) -> torch.Tensor:
+    """The rising half of a MobRecon hourglass (DenseStack and GhostStack alike): two
+    (conv units, SE, nearest x2, skip add) steps, the last units and SE, then the optional bilinear
+    x2 of stack 1. ``hg`` provides ``senet4..6`` and ``final_upsample``; ``ups`` the three unit stacks.
+
+    Shapes:
+        skip maps d1 [B, C1, H, W], d2 [B, C2, H/2, W/2] and the bottom d3 at H/4 -> maps
+        [B, map_chs, H, W] ([B, map_chs, 2H, 2W] with ``final_upsample``).
+    """
+    u1 = F.interpolate(hg.senet4(ups[0](d3)), scale_factor=2.0, mode="nearest") + d2
+    u2 = F.interpolate(hg.senet5(ups[1](u1)), scale_factor=2.0, mode="nearest") + d1
+    maps = hg.senet6(ups[2](u2))
+    if hg.final_upsample:
+        maps = F.interpolate(maps, scale_factor=2.0, mode="bilinear", align_corners=True)
+    return maps
 
 
 @dataclass(frozen=True)
@@ -171,8 +184,12 @@ class DenseStackEncoder(nn.Module):
         maps, bottom = self.dense_stack2(fused)
         return maps, self.mid_proj(bottom)
 
-    def fuse(self) -> "DenseStackEncoder":
-        """Deploy copy: BatchNorm folded everywhere, reorg folded into ``thrink`` (a 2x2 stride-2 conv)."""
+    def fuse(self) -> nn.Module:
+        """Deploy copy (:class:`mobrecon.densestack_deploy.DenseStackEncoderDeploy`): BatchNorm folded
+        everywhere, reorg folded into ``thrink`` (a 2x2 stride-2 conv), dense blocks without their
+        growing concatenations, pooling before squeeze-and-excitation gates."""
         from mobrecon.deploy import fuse_encoder_with_reorg
+        from mobrecon.densestack_deploy import DenseStackEncoderDeploy
 
-        return fuse_encoder_with_reorg(self, "thrink.0")
+        fused = fuse_encoder_with_reorg(self, "thrink.0")
+        return DenseStackEncoderDeploy(fused, chs=self.thrink[0].out_channels, map_chs=self.out_chs)

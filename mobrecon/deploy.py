@@ -10,10 +10,16 @@ What changes (each checked against the reference form in float64 by the tests, <
 - Reorg (space-to-depth, a rank-6 reshape in the reference) folded into the next 1x1 conv,
   which becomes a 2x2 stride-2 conv: no reorg op at all.
 - Pose pooling: explicit bilinear (tent) weights and two matmuls instead of ``grid_sample``.
-- Mesh upsampling: a constant dense matmul or a constant 3-tap gather instead of ``scatter_add``.
-- Decoder on the ``rows`` layout ([B, N, C]: row gather, 9-tap weighted mean, MatMul) or the
-  ``rank4`` layout ([B, C, 1, N]: gather, (1, 9) depthwise conv stride 9, 1x1 conv).
-- No shape is read from the input in Python, so the graph has no Shape/Expand chains.
+- Squeeze-and-excitation as global average pool and 1x1 convs (:class:`mobrecon.blocks.SEBlockDeploy`).
+- DenseStack: dense blocks without their growing concatenations, pooling before the SE gates,
+  ``thrink2`` without its concat (:mod:`mobrecon.densestack_deploy`).
+- Mesh upsampling: a constant dense matmul, a constant 3-tap gather, or both (``mixed``: matmul
+  on the small coarse levels) instead of ``scatter_add``.
+- Decoder on the ``rows`` layout ([B, N, C]: row gather, 9-tap weighted mean, MatMul; the xyz
+  head with its tap weights folded into the MatMul) or the ``rank4`` layout ([B, C, 1, N]:
+  gather, (1, 9) depthwise conv stride 9, 1x1 conv).
+- No shape is read from the input as a tensor, so the graph has no Shape/Expand chains (the SE
+  gates' resize reads map sizes as Python numbers: constants at a fixed export size).
 """
 
 from __future__ import annotations
@@ -60,12 +66,14 @@ def fuse_encoder_with_reorg(encoder: nn.Module, conv_path: str) -> nn.Module:
     return enc
 
 
-def to_deploy(model: nn.Module, upsample_form: str = "gather", layout: str = "rows") -> nn.Module:
+def to_deploy(model: nn.Module, upsample_form: str = "mixed", layout: str = "rows") -> nn.Module:
     """Deploy copy of a :class:`mobrecon.model.MobRecon` in eval mode; ``model`` is not modified.
 
     Args:
         model: the reference-form model.
-        upsample_form: ``"gather"`` (constant 3-tap gather) or ``"dense"`` (constant matmul).
+        upsample_form: ``"gather"`` (constant 3-tap gather), ``"dense"`` (constant matmul) or
+            ``"mixed"`` (matmul on the small coarse levels, gather on the others; the default,
+            chosen by measurement).
         layout: decoder feature layout, ``"rows"`` ([B, N, C]) or ``"rank4"`` ([B, C, 1, N]).
 
     Raises:

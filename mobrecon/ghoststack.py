@@ -52,6 +52,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mobrecon.blocks import ConvBnAct, GhostModule, Reorg, SEBlock
+from mobrecon.densestack import hourglass_up
 from mobrecon.model import MobRecon, MobReconCfg
 from mobrecon.registry import ModelCard, register_model
 from mobrecon.topology import Topology
@@ -159,12 +160,7 @@ class GhostHourglass(nn.Module):
         d3 = self.dense3(F.avg_pool2d(d2, 2))
         if self.deep_bottom:
             d3 = self.dense5(self.dense4(self.senet3(d3)))
-        u1 = F.interpolate(self.senet4(self.up1(d3)), scale_factor=2.0, mode="nearest") + d2
-        u2 = F.interpolate(self.senet5(self.up2(u1)), scale_factor=2.0, mode="nearest") + d1
-        maps = self.senet6(self.up3(u2))
-        if self.final_upsample:
-            maps = F.interpolate(maps, scale_factor=2.0, mode="bilinear", align_corners=True)
-        return maps, d3
+        return hourglass_up(self, (self.up1, self.up2, self.up3), d1, d2, d3), d3
 
 
 class GhostStackEncoder(nn.Module):

@@ -135,7 +135,7 @@ class MobRecon(nn.Module):
         return {"verts": self.forward_decoder(self.forward_lifting(latent, uv)), "uv": uv}
 
     # ------------------------------------------------------------------ deploy
-    def deploy(self, upsample_form: str = "gather", layout: str = "rows") -> "MobReconDeploy":
+    def deploy(self, upsample_form: str = "mixed", layout: str = "rows") -> "MobReconDeploy":
         """A deploy copy with the same weights and a mobile-friendly graph; ``self`` is untouched.
 
         See :class:`MobReconDeploy` and :func:`mobrecon.deploy.to_deploy` for the options.

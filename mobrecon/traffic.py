@@ -31,7 +31,9 @@ Assumptions:
      [B, N*S, C] -> Mul by the tap weights -> ReduceMean over S -> MatMul. It moves more bytes
      than ``rank4`` (the Mul writes a second S-fold tensor) yet runs faster on ONNX Runtime CPU,
      whose Gather copies contiguous rows but goes element by element along the innermost axis:
-     bytes moved are not the whole story (``benchmarks/dsconv_forms.py`` measures both).
+     bytes moved are not the whole story (``benchmarks/dsconv_forms.py`` measures both). A layer
+     with at most ``FOLD_MAX_OUT_CHS`` outputs (the xyz head) is Gather -> MatMul over the S rows
+     with the tap weights folded in (:class:`mobrecon.dsconv.DSConvRowsFolded`).
    - ``fused``: no form in dsconv.py; the lower bound of a custom kernel that gathers the S rows
      and accumulates the depthwise sum in registers, then the pointwise MatMul.
 3. The layer's input is x [B, n_in, C] after mesh upsampling (not counted here); its output
@@ -48,6 +50,8 @@ reference's bytes: it saves peak memory, not traffic. Only a fused kernel gets n
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from mobrecon.dsconv import FOLD_MAX_OUT_CHS
 
 __all__ = ["TrafficOp", "Traffic", "dsconv_traffic", "decoder_traffic", "format_decoder_traffic", "TRAFFIC_FORMS", "DECODER_LAYERS"]
 
@@ -113,6 +117,9 @@ def _ops(form: str, graph: str, b: int, n: int, c: int, o: int, s: int, e: int, 
         return ops + [TrafficOp("Conv depthwise over S taps", xs + dw_w, x1, True), pointwise]
     if form == "fused":
         return [TrafficOp("gather + depthwise in registers", xs + idxs + dw_w, x1, True), pointwise]
+    if form == "rows" and o <= FOLD_MAX_OUT_CHS:
+        return [TrafficOp("Gather S-fold rows", xs + idxs, xs, True),
+                TrafficOp("MatMul over the S rows (tap weights folded in)", xs + s * c * o * e, out, False)]
     if form == "rows":
         return [TrafficOp("Gather S-fold rows", xs + idxs, xs, True), TrafficOp("Mul by tap weights", xs + dw_w, xs, True),
                 TrafficOp("ReduceMean over S taps", xs, x1, True), pointwise]

@@ -140,13 +140,14 @@ def test_traffic_table() -> None:
     assert all(f"form {form}" in text for form in TRAFFIC_FORMS) and "decoder.head" in text
 
 
-@pytest.mark.parametrize("form", ["reference", "streamed", "rank4", "rows"])
-def test_traffic_ops_match_exported_graph(form: str) -> None:
-    """The modelled kernels are those of the ONNX export (Constant and Reshape nodes are free)."""
+@pytest.mark.parametrize("form, out_chs", [("reference", 4), ("streamed", 4), ("rank4", 4), ("rows", 4), ("rows", 16)])
+def test_traffic_ops_match_exported_graph(form: str, out_chs: int) -> None:
+    """The modelled kernels are those of the ONNX export (Constant and Reshape nodes are free);
+    on ``rows`` both the folded (4 outputs, like the xyz head) and the unfolded layer."""
     onnx = pytest.importorskip("onnx")
     spiral = torch.randint(0, 20, (20, 9))
     if form in ("rank4", "rows"):
-        module = DSConv(8, 4, spiral).fuse(form).eval()
+        module = DSConv(8, out_chs, spiral).fuse(form).eval()
         x = torch.randn(1, 8, 1, 20) if form == "rank4" else torch.randn(1, 20, 8)
     else:
         module, x = DSConv(8, 4, spiral, form=form).eval(), torch.randn(1, 20, 8)
@@ -155,6 +156,6 @@ def test_traffic_ops_match_exported_graph(form: str) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (x,), buf, opset_version=17, dynamo=False)
     nodes = [n.op_type for n in onnx.load_from_string(buf.getvalue()).graph.node if n.op_type not in ("Constant", "Reshape")]
-    ops = dsconv_traffic(form, 20, 20, 8, 4).ops
+    ops = dsconv_traffic(form, 20, 20, 8, out_chs).ops
     assert len(nodes) == len(ops)
     assert all(node in op.name for node, op in zip(nodes, ops)), list(zip(nodes, [op.name for op in ops]))
