@@ -18,7 +18,7 @@ The graph is built here with ``onnx.helper`` from seeded constants and depends o
 ``mobrecon``: a code change under test cannot change it. It does the same kinds of work as
 MobRecon's encoder on ONNX Runtime's CPU EP: a 3x3 stem, depthwise-separable blocks (depthwise 3x3,
 ReLU, pointwise 1x1, ReLU, residual Add) over three strides, global pooling and a small two-layer
-MatMul head: about 101 M multiply-adds, 2.7 ms median at one thread on the 2-core AMD EPYC host of
+MatMul head: about 101 M multiply-adds, 2.1-2.7 ms at one thread on the 2-core AMD EPYC host of
 benchmarks/README.md (roughly 2-4 ms on a desktop-class x86-64 core). Its bytes are fixed (explicit
 IR version, opset and producer), so the gate can check that two runs hold the same yardstick
 (``artifact.sha256``).
