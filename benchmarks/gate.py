@@ -46,7 +46,7 @@ import numpy as np
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.runners import Runner
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, RecordKey, load_result
-from mobrecon_bench.stats import _as_rounds, _block_bootstrap_medians, bootstrap_ratio_ci, mann_whitney, pooled
+from mobrecon_bench.stats import as_rounds, block_bootstrap_quantiles, bootstrap_ratio_ci, mann_whitney, pooled
 from mobrecon_bench.timing import measure
 from mobrecon_bench.yardstick import is_yardstick
 
@@ -247,9 +247,9 @@ def normalised_ratio_ci(
     """
     if not 0.5 < confidence < 1.0 or not 0.0 < quantile < 1.0:
         raise ValueError(f"confidence must be in (0.5, 1) and quantile in (0, 1), got {confidence} and {quantile}")
-    base, cand = _as_rounds(baseline, "baseline"), _as_rounds(candidate, "candidate")
-    base_y = _as_rounds(baseline_yardstick, "baseline yardstick")
-    cand_y = _as_rounds(candidate_yardstick, "candidate yardstick")
+    base, cand = as_rounds(baseline, "baseline"), as_rounds(candidate, "candidate")
+    base_y = as_rounds(baseline_yardstick, "baseline yardstick")
+    cand_y = as_rounds(candidate_yardstick, "candidate yardstick")
     if paired and len(base) != len(cand):
         raise ValueError("paired bootstrap needs the same number of rounds on both sides")
     rng = np.random.default_rng(seed)
@@ -258,7 +258,7 @@ def normalised_ratio_ci(
     cand_picks = base_picks if paired else draw(len(cand))
     base_y_picks = base_picks if len(base_y) == len(base) else draw(len(base_y))
     cand_y_picks = cand_picks if len(cand_y) == len(cand) else draw(len(cand_y))
-    boot = lambda rounds, picks: _block_bootstrap_medians(rounds, picks, rng, quantile)  # noqa: E731
+    boot = lambda rounds, picks: block_bootstrap_quantiles(rounds, picks, rng, quantile)  # noqa: E731
     cand_rel = boot(cand, cand_picks) / boot(cand_y, cand_y_picks)
     replicates = cand_rel / (boot(base, base_picks) / boot(base_y, base_y_picks))
     lower, upper = np.quantile(replicates, [1.0 - confidence, confidence])

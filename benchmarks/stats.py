@@ -39,6 +39,8 @@ __all__ = [
     "round_spread_pct",
     "fps_from_median",
     "summarize",
+    "as_rounds",
+    "block_bootstrap_quantiles",
     "bootstrap_ratio_ci",
     "mann_whitney",
 ]
@@ -190,7 +192,7 @@ def summarize(rounds: Rounds) -> LatencySummary:
     )
 
 
-def _block_bootstrap_medians(
+def block_bootstrap_quantiles(
     rounds: list[np.ndarray], picks: np.ndarray, rng: np.random.Generator, quantile: float = 0.5
 ) -> np.ndarray:
     """Medians (or another ``quantile``) of two-level bootstrap replicates.
@@ -219,7 +221,12 @@ def _block_bootstrap_medians(
     return np.quantile(np.concatenate(columns, axis=1), quantile, axis=1)
 
 
-def _as_rounds(rounds: Rounds, label: str) -> list[np.ndarray]:
+def as_rounds(rounds: Rounds, label: str) -> list[np.ndarray]:
+    """Per-round samples as flat float64 arrays, empty rounds dropped.
+
+    Raises:
+        ValueError: when no round has a sample (``label`` names the side in the message).
+    """
     arrays = [np.asarray(r, dtype=np.float64).ravel() for r in rounds]
     arrays = [a for a in arrays if a.size]
     if not arrays:
@@ -265,7 +272,7 @@ def bootstrap_ratio_ci(
     """
     if not 0.5 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0.5, 1), got {confidence}")
-    base, cand = _as_rounds(baseline, "baseline"), _as_rounds(candidate, "candidate")
+    base, cand = as_rounds(baseline, "baseline"), as_rounds(candidate, "candidate")
     if paired and len(base) != len(cand):
         raise ValueError("paired bootstrap needs the same number of rounds on both sides")
     rng = np.random.default_rng(seed)
@@ -273,7 +280,7 @@ def bootstrap_ratio_ci(
     cand_picks = base_picks if paired else rng.integers(0, len(cand), size=(n_boot, len(cand)))
     if not 0.0 < quantile < 1.0:
         raise ValueError(f"quantile must be in (0, 1), got {quantile}")
-    ratios = _block_bootstrap_medians(cand, cand_picks, rng, quantile) / _block_bootstrap_medians(
+    ratios = block_bootstrap_quantiles(cand, cand_picks, rng, quantile) / block_bootstrap_quantiles(
         base, base_picks, rng, quantile
     )
     alpha = 1.0 - confidence
