@@ -192,4 +192,4 @@ class DenseStackEncoder(nn.Module):
         from mobrecon.densestack_deploy import DenseStackEncoderDeploy
 
         fused = fuse_encoder_with_reorg(self, "thrink.0")
-        return DenseStackEncoderDeploy(fused, chs=self.thrink[0].out_channels, map_chs=self.out_chs)
+        return DenseStackEncoderDeploy(fused)

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mobrecon.blocks import MobileUnit, SEBlockDeploy, broadcast_hw
-from mobrecon.densestack import hourglass_up
+from mobrecon.densestack import DenseBlock2NoExpand, hourglass_up
 
 __all__ = ["SplitConv1x1", "SplitMobileUnit", "DenseBlockDeploy", "DenseHourglassDeploy", "DenseStackEncoderDeploy"]
 
@@ -123,18 +123,17 @@ class DenseBlockDeploy(nn.Module):
 
     Args:
         block: the fused block (its units are fused :class:`MobileUnit`).
-        in_chs: block input channels.
 
     Shapes:
-        x: [B, in_chs, H, W] -> list of maps whose concatenation is the block's output.
+        x: [B, C_in, H, W] -> list of maps whose concatenation is the block's output.
     """
 
-    def __init__(self, block: nn.Module, in_chs: int) -> None:
+    def __init__(self, block: nn.Module) -> None:
         super().__init__()
         units = [getattr(block, n) for n in ("conv1", "conv2", "conv3", "conv4") if hasattr(block, n)]
-        self.keep_input = type(block).__name__ != "DenseBlock2NoExpand"
+        self.keep_input = not isinstance(block, DenseBlock2NoExpand)
         self.first = units[0]                       # reads x alone: kept whole
-        widths = [in_chs, units[0].conv1x1[0].out_channels]
+        widths = [units[0].conv1x1[0].in_channels, units[0].conv1x1[0].out_channels]
         self.rest = nn.ModuleList()
         for unit in units[1:]:
             self.rest.append(SplitMobileUnit(unit, widths))
@@ -150,12 +149,8 @@ class DenseBlockDeploy(nn.Module):
 def _pool_then_gate(parts: Parts, se: SEBlockDeploy | None) -> torch.Tensor:
     """``avg_pool(se(cat(parts)), 2)`` computed as gates on ``cat(avg_pool(part))``.
 
-    Exact for even map sides (the only case in MobRecon); odd sides take the reference order.
+    Exact for even map sides, which MobRecon's fixed 128x128 input guarantees (maps of 32, 16, 8).
     """
-    h, w = int(parts[0].shape[-2]), int(parts[0].shape[-1])
-    if h % 2 or w % 2:
-        full = torch.cat(parts, dim=1)
-        return F.avg_pool2d(se(full) if se is not None else full, 2)
     pooled = torch.cat([F.avg_pool2d(p, 2) for p in parts], dim=1)
     return pooled if se is None else pooled * broadcast_hw(se.scale(pooled), pooled)
 
@@ -163,17 +158,16 @@ def _pool_then_gate(parts: Parts, se: SEBlockDeploy | None) -> torch.Tensor:
 class DenseHourglassDeploy(nn.Module):
     """Deploy form of ``DenseHourglass``; same contract (maps, bottom)."""
 
-    def __init__(self, hourglass: nn.Module, in_chs: int) -> None:
+    def __init__(self, hourglass: nn.Module) -> None:
         super().__init__()
-        c = in_chs
-        self.dense1, self.senet1 = DenseBlockDeploy(hourglass.dense1, c), hourglass.senet1
-        self.dense2, self.senet2 = DenseBlockDeploy(hourglass.dense2, 2 * c), hourglass.senet2
-        self.dense3 = DenseBlockDeploy(hourglass.dense3, 4 * c)
+        self.dense1, self.senet1 = DenseBlockDeploy(hourglass.dense1), hourglass.senet1
+        self.dense2, self.senet2 = DenseBlockDeploy(hourglass.dense2), hourglass.senet2
+        self.dense3 = DenseBlockDeploy(hourglass.dense3)
         self.deep_bottom = hourglass.deep_bottom
         if self.deep_bottom:
             self.senet3 = hourglass.senet3
-            self.dense4 = DenseBlockDeploy(hourglass.dense4, 8 * c)
-            self.dense5 = DenseBlockDeploy(hourglass.dense5, 8 * c)
+            self.dense4 = DenseBlockDeploy(hourglass.dense4)
+            self.dense5 = DenseBlockDeploy(hourglass.dense5)
         self.thrink1, self.senet4 = hourglass.thrink1, hourglass.senet4
         self.thrink2, self.senet5 = hourglass.thrink2, hourglass.senet5
         self.thrink3, self.senet6 = hourglass.thrink3, hourglass.senet6
@@ -197,13 +191,14 @@ class DenseStackEncoderDeploy(nn.Module):
         x: [B, 3, 128, 128] -> (maps [B, 24, 16, 16], latent [B, 256, 4, 4]).
     """
 
-    def __init__(self, fused: nn.Module, chs: int, map_chs: int) -> None:
+    def __init__(self, fused: nn.Module) -> None:
         super().__init__()
         self.pre_layer, self.reorg, self.thrink = fused.pre_layer, fused.reorg, fused.thrink
-        self.dense_stack1 = DenseHourglassDeploy(fused.dense_stack1, chs)
+        self.dense_stack1 = DenseHourglassDeploy(fused.dense_stack1)
         self.stack1_remap = fused.stack1_remap
-        self.thrink2 = SplitConv1x1(fused.thrink2[0], (map_chs, chs))
-        self.dense_stack2 = DenseHourglassDeploy(fused.dense_stack2, chs)
+        remap_chs = fused.stack1_remap[0].out_channels
+        self.thrink2 = SplitConv1x1(fused.thrink2[0], (remap_chs, fused.thrink2[0].in_channels - remap_chs))
+        self.dense_stack2 = DenseHourglassDeploy(fused.dense_stack2)
         self.mid_proj = fused.mid_proj
         self.out_chs, self.latent_chs = fused.out_chs, fused.latent_chs
 
