@@ -46,7 +46,7 @@ import numpy as np
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.runners import Runner
 from mobrecon_bench.schema import BenchmarkRecord, BenchmarkResult, RecordKey, load_result
-from mobrecon_bench.stats import as_rounds, block_bootstrap_quantiles, bootstrap_ratio_ci, mann_whitney, pooled
+from mobrecon_bench.stats import NormalisedInterval, bootstrap_ratio_ci, mann_whitney, normalised_ratio_ci, pooled
 from mobrecon_bench.timing import measure
 from mobrecon_bench.yardstick import is_yardstick
 
@@ -59,9 +59,7 @@ __all__ = [
     "NOT_COMPARABLE",
     "PairVerdict",
     "GateResult",
-    "NormalisedInterval",
     "parse_slowdown",
-    "normalised_ratio_ci",
     "judge_samples",
     "compare_results",
     "gate_files",
@@ -163,31 +161,6 @@ class GateResult:
         return f"no regression beyond {self.max_slowdown:.0%} in {len(self.pairs)} compared pairs{how}"
 
 
-@dataclass(frozen=True)
-class NormalisedInterval:
-    """Yardstick-normalised ratio with bootstrap bounds; ratios at one latency quantile.
-
-    Attributes:
-        ratio: ``(cand / cand_yardstick) / (base / base_yardstick)``; 1.2 = 20% slower than the
-            machine's change between the runs explains.
-        lower: one-sided lower bound at ``confidence``.
-        upper: one-sided upper bound at ``confidence``.
-        raw_ratio: ``cand / base``, not normalised.
-        yardstick_ratio: ``cand_yardstick / base_yardstick``: how much slower the machine was in
-            the candidate's run.
-        confidence: level of each bound.
-        n_boot: bootstrap replicates.
-    """
-
-    ratio: float
-    lower: float
-    upper: float
-    raw_ratio: float
-    yardstick_ratio: float
-    confidence: float
-    n_boot: int
-
-
 def parse_slowdown(value: str | float) -> float:
     """Allowed slowdown as a fraction, from "10%", "0.1" or 0.1.
 
@@ -205,66 +178,6 @@ def parse_slowdown(value: str | float) -> float:
     if number > 1.0:
         raise BenchmarkError(f"max slowdown {text!r} is ambiguous; write '{text}%' or '{number / 100:g}'")
     return number
-
-
-def normalised_ratio_ci(
-    baseline: Rounds,
-    candidate: Rounds,
-    baseline_yardstick: Rounds,
-    candidate_yardstick: Rounds,
-    *,
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-    paired: bool = False,
-    quantile: float = DEFAULT_QUANTILE,
-) -> NormalisedInterval:
-    """Yardstick-normalised latency ratio with a two-level (round, sample) bootstrap.
-
-    Statistic: ``(q(candidate) / q(candidate_yardstick)) / (q(baseline) / q(baseline_yardstick))``
-    with ``q`` the ``quantile`` of the pooled samples. Each replicate draws rounds with replacement
-    for each run; an artifact and its run's yardstick share the drawn rounds when they have the same
-    number of rounds (they were measured interleaved in the same rounds, so a slow round is slow for
-    both and cancels), then samples are drawn with replacement inside each chosen round, apart for
-    each record. With ``paired`` (both artifacts measured in the same rounds) all four share them.
-
-    Args:
-        baseline: rounds of baseline latencies, milliseconds.
-        candidate: rounds of candidate latencies, milliseconds.
-        baseline_yardstick: rounds of the yardstick's latencies in the baseline's run, milliseconds.
-        candidate_yardstick: rounds of the yardstick's latencies in the candidate's run, milliseconds.
-        confidence: level of each one-sided bound, in (0.5, 1).
-        n_boot: bootstrap replicates.
-        seed: seed of the generator; equal inputs and seed give equal results.
-        paired: baseline and candidate were measured in the same rounds.
-        quantile: latency quantile compared, in (0, 1).
-
-    Returns:
-        NormalisedInterval with the normalised, raw and yardstick ratios and the bounds.
-
-    Raises:
-        ValueError: on empty inputs, a bad confidence or quantile, or unequal round counts with ``paired``.
-    """
-    if not 0.5 < confidence < 1.0 or not 0.0 < quantile < 1.0:
-        raise ValueError(f"confidence must be in (0.5, 1) and quantile in (0, 1), got {confidence} and {quantile}")
-    base, cand = as_rounds(baseline, "baseline"), as_rounds(candidate, "candidate")
-    base_y = as_rounds(baseline_yardstick, "baseline yardstick")
-    cand_y = as_rounds(candidate_yardstick, "candidate yardstick")
-    if paired and len(base) != len(cand):
-        raise ValueError("paired bootstrap needs the same number of rounds on both sides")
-    rng = np.random.default_rng(seed)
-    draw = lambda n: rng.integers(0, n, size=(n_boot, n))  # noqa: E731
-    base_picks = draw(len(base))
-    cand_picks = base_picks if paired else draw(len(cand))
-    base_y_picks = base_picks if len(base_y) == len(base) else draw(len(base_y))
-    cand_y_picks = cand_picks if len(cand_y) == len(cand) else draw(len(cand_y))
-    boot = lambda rounds, picks: block_bootstrap_quantiles(rounds, picks, rng, quantile)  # noqa: E731
-    cand_rel = boot(cand, cand_picks) / boot(cand_y, cand_y_picks)
-    replicates = cand_rel / (boot(base, base_picks) / boot(base_y, base_y_picks))
-    lower, upper = np.quantile(replicates, [1.0 - confidence, confidence])
-    q = lambda rounds: float(np.quantile(np.concatenate(rounds), quantile))  # noqa: E731
-    raw, stick = q(cand) / q(base), q(cand_y) / q(base_y)
-    return NormalisedInterval(raw / stick, float(lower), float(upper), raw, stick, confidence, n_boot)
 
 
 def _decide(lower: float, upper: float, max_slowdown: float) -> str:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mobrecon_bench import yardstick
-from mobrecon_bench.gate import REGRESSION, compare_results, gate_files, normalised_ratio_ci
+from mobrecon_bench.gate import REGRESSION, compare_results, gate_files
+from mobrecon_bench.stats import normalised_ratio_ci
 from mobrecon_bench.schema import BenchmarkResult, load_result, save_result
 from mobrecon_bench.stats import bootstrap_ratio_ci
 
