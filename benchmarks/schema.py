@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mobrecon_bench.errors import BenchmarkError
-from mobrecon_bench.jsonschema_subset import validate_instance
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,17 +44,26 @@ __all__ = [
     "Accuracy",
     "Cost",
     "HostLoad",
+    "MemorySamples",
+    "Tensor",
+    "RawOutputs",
+    "Harness",
+    "BundleRef",
+    "Thermal",
+    "IngestInfo",
     "BenchmarkRecord",
     "BenchmarkResult",
     "RecordKey",
     "result_schema",
     "validate_document",
+    "schema_problem",
     "load_result",
     "save_result",
 ]
 
-#: Version of the result schema; bumped on any incompatible change (mirrors the JSON "const").
-SCHEMA_VERSION = 1
+#: Version of the result schema written by this tool; bumped on any incompatible change. Version 1
+#: files (host fields only) are read unchanged; version 2 adds the optional phone fields.
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
 
 Status = Literal["ok", "export_failed", "verification_failed", "skipped"]
@@ -73,6 +81,9 @@ class Device:
         cpu_model: CPU brand string.
         logical_cores: logical CPUs in the machine.
         usable_cores: CPUs this process may run on (affinity), None if unknown.
+        manufacturer, soc_manufacturer, soc_model, hardware: phone facts (Android ``Build.*``;
+            ``soc_*`` on API 31+), None where unknown; ingest maps them to a device class.
+        os_name, os_version: e.g. "iOS", "17.5"; api_level: Android SDK_INT; abi: e.g. "arm64-v8a".
     """
 
     device_class: str
@@ -81,6 +92,14 @@ class Device:
     cpu_model: str
     logical_cores: int
     usable_cores: int | None = None
+    manufacturer: str | None = None
+    soc_manufacturer: str | None = None
+    soc_model: str | None = None
+    hardware: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    api_level: int | None = None
+    abi: str | None = None
 
 
 @dataclass
@@ -142,11 +161,26 @@ class Artifact:
 
 @dataclass
 class RuntimeInfo:
-    """Runtime that executed the artifact, e.g. ("onnxruntime", "1.32.0", "cpu")."""
+    """Runtime that executed the artifact, e.g. ("onnxruntime", "1.32.0", "cpu").
+
+    Attributes:
+        name: "torch", "onnxruntime", "litert", "coreml".
+        version: the runtime's version.
+        compute_unit: one vocabulary for every platform: "cpu" (host CPU, ORT CPU EP, Core ML
+            cpuOnly), "xnnpack", "nnapi", "coreml-ep", "cpu+gpu", "cpu+ane", "all", "gpu".
+        execution_provider: ORT's EP name, None for other runtimes.
+        options: the runtime's options as the platform names them (``{"MLComputeUnits": "cpuOnly"}``).
+        nodes_by_provider: graph nodes each EP ran, where the runtime exposes it.
+        nodes_by_provider_source: how ``nodes_by_provider`` was obtained.
+    """
 
     name: str
     version: str
     compute_unit: str = "cpu"
+    execution_provider: str | None = None
+    options: dict[str, str | float | bool] | None = None
+    nodes_by_provider: dict[str, int] | None = None
+    nodes_by_provider_source: str | None = None
 
 
 @dataclass
@@ -189,7 +223,55 @@ class Cost:
 #: holds a raw newline, so this cannot match inside one).
 _NUMBER_LIST = re.compile(r"\[(\n[-+0-9.eE,\s]*[0-9][-+0-9.eE,\s]*)\]")
 
-RecordKey = tuple[str, str | None, str, int, str]
+#: (artifact name, variant, runtime name, threads, precision, compute unit): one record per run.
+RecordKey = tuple[str, str | None, str, int, str, str]
+
+
+@dataclass
+class MemorySamples:
+    """Process memory around each round as a phone measures it, MiB.
+
+    Attributes:
+        metric: "phys_footprint" (iOS task_vm_info), "pss" (Android Debug.getPss) or "rss".
+        before_mib: before each round's session loaded.
+        after_mib: after each round's timed runs, session alive.
+    """
+
+    metric: str
+    before_mib: list[float] = field(default_factory=list)
+    after_mib: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Tensor:
+    """One output tensor for all N bundle inputs: row-major little-endian float32, base64 (RFC 4648).
+
+    Attributes:
+        name: output name ("verts", "uv").
+        shape: [N, ...], e.g. [8, 778, 3].
+        dtype: "float32".
+        byte_order: "little".
+        data_base64: the bytes, padded standard base64.
+    """
+
+    name: str
+    shape: list[int]
+    dtype: str
+    byte_order: str
+    data_base64: str
+
+
+@dataclass
+class RawOutputs:
+    """A phone's outputs for the bundle's verification inputs, one list of tensors per round.
+
+    Attributes:
+        inputs_sha256: sha256 of the bundle's input file the outputs answer.
+        rounds: per round (fresh session), the output tensors.
+    """
+
+    inputs_sha256: str
+    rounds: list[list[Tensor]] = field(default_factory=list)
 
 
 @dataclass
@@ -215,6 +297,11 @@ class BenchmarkRecord:
             while it loaded and ran, MiB: the session's own peak footprint.
         accuracy: errors against the reference, if verified.
         cost: multiply-adds and achieved rate, if known.
+        compile_ms: on-device model compilation (Core ML), milliseconds, None where none.
+        memory: per-round memory as a phone measures it, None on hosts.
+        thermal_state_start, thermal_state_end: thermal state around the record's rounds (phones).
+        raw_outputs: the artifact's outputs for the bundle inputs (phones); ingest recomputes
+            accuracy from these.
     """
 
     artifact: Artifact
@@ -237,16 +324,23 @@ class BenchmarkRecord:
     rss_growth_mib: float | None = None
     accuracy: Accuracy = field(default_factory=Accuracy)
     cost: Cost = field(default_factory=Cost)
+    compile_ms: float | None = None
+    memory: MemorySamples | None = None
+    thermal_state_start: str | None = None
+    thermal_state_end: str | None = None
+    raw_outputs: RawOutputs | None = None
 
     @property
     def key(self) -> RecordKey:
-        """Identity used to match records across runs: (name, variant, runtime, threads, precision)."""
-        return (self.artifact.name, self.artifact.variant, self.runtime.name, self.threads, self.artifact.precision)
+        """Identity used to match records across runs: (name, variant, runtime, threads, precision, compute unit)."""
+        return (self.artifact.name, self.artifact.variant, self.runtime.name, self.threads, self.artifact.precision,
+                self.runtime.compute_unit)
 
     @property
     def label(self) -> str:
-        """Short human label, e.g. "densestack onnxruntime fp32 x2"."""
-        return f"{self.artifact.name} {self.runtime.name} {self.artifact.precision} x{self.threads}"
+        """Short human label, e.g. "densestack onnxruntime fp32 x2" ("... nnapi fp32 x1" off the CPU)."""
+        unit = "" if self.runtime.compute_unit == "cpu" else f" {self.runtime.compute_unit}"
+        return f"{self.artifact.name} {self.runtime.name}{unit} {self.artifact.precision} x{self.threads}"
 
 
 @dataclass
@@ -258,10 +352,67 @@ class HostLoad:
 
 
 @dataclass
+class Harness:
+    """The program that measured a phone result: name, version, platform ("android", "ios", "macos")."""
+
+    name: str
+    version: str
+    platform: str
+
+
+@dataclass
+class BundleRef:
+    """Which verification bundle a phone ran: its format and the sha256 of bundle.json and of the inputs."""
+
+    format: str
+    bundle_json_sha256: str
+    inputs_sha256: str
+
+
+@dataclass
+class Thermal:
+    """Device thermal state at the start and end of a run.
+
+    Attributes:
+        scale: "ios-thermal-state" (ProcessInfo.ThermalState) or "android-thermal-status"
+            (PowerManager.THERMAL_STATUS_*).
+        start, end: the state's name on that scale, None if unknown.
+    """
+
+    scale: str
+    start: str | None
+    end: str | None
+
+
+@dataclass
+class IngestInfo:
+    """What ``mobrecon bench ingest`` recomputed and decided about a phone result (never written by a phone).
+
+    Attributes:
+        ingested_utc: when, ISO 8601 UTC.
+        source_file: the phone's file name.
+        source_sha256: sha256 of that file.
+        bundle_json_sha256: the bundle it was checked against.
+        reported_device_class: device_class as the phone wrote it.
+        device_class_rule: the class-table row that assigned ``device.device_class``, with its source.
+        notes: disagreements between the phone's figures and the host's, and other changes.
+    """
+
+    ingested_utc: str
+    source_file: str
+    source_sha256: str
+    bundle_json_sha256: str
+    reported_device_class: str
+    device_class_rule: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class BenchmarkResult:
     """One benchmark run on one device; the top-level object of a result file.
 
-    ``host_load`` is None when the platform gives no load average (phones, Windows).
+    ``host_load`` is None when the platform gives no load average (phones, Windows). ``harness``,
+    ``bundle`` and ``thermal`` are set by phone harnesses, ``ingest`` by ``mobrecon bench ingest``.
     """
 
     created_utc: str
@@ -273,6 +424,10 @@ class BenchmarkResult:
     records: list[BenchmarkRecord]
     schema_version: int = SCHEMA_VERSION
     host_load: HostLoad | None = None
+    harness: Harness | None = None
+    bundle: BundleRef | None = None
+    thermal: Thermal | None = None
+    ingest: IngestInfo | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict, ``schema_version`` first."""
@@ -341,6 +496,58 @@ def result_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = result_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+_JSON_TYPES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number"), (list, "array"), (dict, "object"))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return next((name for tp, name in _JSON_TYPES if isinstance(value, tp)), type(value).__name__)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def schema_problem(error: Any) -> str:
+    """One "path: problem" line for a ``jsonschema`` error, short whatever the size of the instance."""
+    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        missing = [k for k in expected if isinstance(value, dict) and k not in value]
+        problem = f"missing required field {missing[0]!r}" if missing else error.message
+    elif kind == "additionalProperties" and isinstance(value, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in value if k not in known)
+        problem = f"unexpected field {extra[0]!r}" if extra else error.message
+    elif kind == "type":
+        names = " or ".join(expected) if isinstance(expected, list) else expected
+        problem = f"expected {names}, got {_json_type(value)}"
+    elif kind == "enum":
+        problem = f"{_short(value)} is not one of {expected}"
+    elif kind == "const":
+        problem = f"{_short(value)} is not {expected!r}"
+    elif kind == "pattern":
+        problem = f"{_short(value)} does not match pattern {expected}"
+    elif kind == "minimum":
+        problem = f"{value} is below the minimum {expected}"
+    elif kind == "exclusiveMinimum":
+        problem = f"{value} is not above {expected}"
+    else:
+        problem = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{path}: {problem}"
+
+
 def _semantic_problems(doc: dict[str, Any]) -> list[str]:
     """Rules JSON Schema would need conditionals for: ok rows carry samples and summaries."""
     problems = []
@@ -365,7 +572,8 @@ def validate_document(doc: Any) -> list[str]:
     """
     if isinstance(doc, dict) and isinstance(doc.get("schema_version"), int) and doc["schema_version"] > SCHEMA_VERSION:
         return [f"$.schema_version: {doc['schema_version']} is newer than this tool reads ({SCHEMA_VERSION})"]
-    problems = validate_instance(doc, result_schema())
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [schema_problem(e) for e in errors]
     return problems or _semantic_problems(doc)
 
 
