@@ -88,22 +88,26 @@ struct HarnessSetup {
     }
 
     /// The engines of one run: one Core ML configuration, or ONNX Runtime at each thread count
-    /// (the CoreML EP, whose threads serve only its CPU fallback, at the largest count).
+    /// (the CoreML EP, whose threads serve only its CPU fallback, at the largest count). A run the
+    /// harness has no engine for becomes a skipped record with the reason.
     func engines(for run: ArtifactRun, model: URL, input: TensorSpec, outputs: [TensorSpec], osVersion: String) throws -> [InferenceEngine] {
         switch (run.runtime, run.executionProvider) {
         case ("coreml", _):
-            guard let unit = ComputeUnit(rawValue: run.computeUnit) else {
-                throw HarnessError.badBundle("bundle run has compute unit \(run.computeUnit), which Core ML has not")
+            if let unit = ComputeUnit(rawValue: run.computeUnit), unit.coreMLName != nil {
+                return [try CoreMLEngine(package: model, unit: unit, input: input, outputs: outputs.map(\.name),
+                                         compiler: compiler, osVersion: osVersion)]
             }
-            return [try CoreMLEngine(package: model, unit: unit, input: input, outputs: outputs.map(\.name),
-                                     compiler: compiler, osVersion: osVersion)]
         case ("onnxruntime", "CoreMLExecutionProvider"):
             return [ORTEngine(model: model, provider: .coreML, threads: threadCounts.max() ?? 1, input: input, outputs: outputs)]
         case ("onnxruntime", "CPUExecutionProvider"):
             return threadCounts.map { ORTEngine(model: model, provider: .cpu, threads: $0, input: input, outputs: outputs) }
         default:
-            throw HarnessError.badBundle("bundle run \(run.runtime) / \(run.executionProvider ?? "no EP") has no engine in the iOS harness")
+            break
         }
+        let runtime = RuntimeDescription(name: run.runtime, version: "not loaded", computeUnit: run.computeUnit,
+                                         executionProvider: run.executionProvider, options: [:])
+        return [UnavailableEngine(runtime: runtime, reason: "the iOS harness has no engine for \(run.runtime) "
+            + "\(run.executionProvider ?? "") on \(run.computeUnit)")]
     }
 
     /// Versions the test process knows: ONNX Runtime's, and Xcode's from the test bundle's Info.plist.

@@ -65,3 +65,21 @@ public protocol InferenceSession: AnyObject {
     /// The outputs of the last run, name -> float32 values of one item (e.g. verts 778 x 3).
     func lastOutputs() throws -> [String: [Float]]
 }
+
+/// A bundle run this harness has no engine for: measured as a `skipped` record with the reason,
+/// never left out.
+public final class UnavailableEngine: InferenceEngine {
+    public let runtime: RuntimeDescription
+    public let threads: Int
+    public let unavailableReason: String?
+
+    public init(runtime: RuntimeDescription, threads: Int = 1, reason: String) {
+        self.runtime = runtime
+        self.threads = threads
+        unavailableReason = reason
+    }
+
+    public func prepare() throws -> Double? { throw HarnessError.runtime(unavailableReason ?? "unavailable") }
+    public func makeSession() throws -> InferenceSession { throw HarnessError.runtime(unavailableReason ?? "unavailable") }
+    public func cleanUp() {}
+}
