@@ -29,7 +29,7 @@ import typer
 
 from mobrecon.errors import MobReconError
 
-__all__ = ["bench_app", "DEFAULT_RESULT", "DEFAULT_BASELINE"]
+__all__ = ["bench_app", "user_errors", "DEFAULT_RESULT", "DEFAULT_BASELINE"]
 
 DEFAULT_RESULT = Path("bench-results/result.json")
 DEFAULT_BASELINE = Path("bench-results/baseline.json")
@@ -45,7 +45,7 @@ bench_app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _user_errors(command: F) -> F:
+def user_errors(command: F) -> F:
     """Turn a MobReconError into one sentence on stderr and exit code 2, without a traceback."""
 
     @functools.wraps(command)
@@ -92,7 +92,7 @@ def _log(message: str) -> None:
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def run(
     directory: ExportDir = None,
     onnx: Annotated[
@@ -145,7 +145,7 @@ def run(
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def profile(
     directory: ExportDir = None,
     variant: Variants = None,
@@ -172,7 +172,7 @@ def profile(
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def report(
     result: Annotated[Path, typer.Argument(help="Result JSON to render.")] = DEFAULT_RESULT,
     out: Annotated[Path | None, typer.Option(help="Output folder. Default: 'report' beside the result.")] = None,
@@ -188,7 +188,26 @@ def report(
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
+def ingest(
+    results: Annotated[
+        list[Path], typer.Argument(metavar="RESULT_OR_DIR...", help="Phone result files, or folders searched for *.json.")
+    ],
+    bundle: Annotated[Path, typer.Option(help="The bundle folder the phones ran (mobrecon device bundle).")],
+    out: Annotated[Path, typer.Option(help="Result set to write (report and gate read it).")] = Path("bench-results/ingested.json"),
+) -> None:
+    """Check phone results against their bundle, recompute every statistic and accuracy figure, classify, judge.
+
+    The paper's targets are judged pass/fail only for apple-a14 results on the CPU (Core ML cpuOnly or
+    ONNX Runtime's CPU EP) whose recomputed accuracy passed; everything else is shown as not comparable.
+    """
+    from mobrecon_bench.devices.ingest import ingest_results
+
+    typer.echo(ingest_results(results, bundle, out, log=_log).format())
+
+
+@bench_app.command()
+@user_errors
 def gate(
     baseline: Annotated[Path, typer.Option(help="Result JSON of the reference run.")] = DEFAULT_BASELINE,
     candidate: Annotated[Path, typer.Option(help="Result JSON of the run under test.")] = DEFAULT_RESULT,
@@ -213,7 +232,7 @@ def gate(
 
 
 @bench_app.command("head-to-head")
-@_user_errors
+@user_errors
 def head_to_head(
     baseline: Annotated[Path, typer.Argument(help="Reference artifact (.onnx, .ort, .tflite).")],
     candidate: Annotated[Path, typer.Argument(help="Artifact under test.")],

@@ -21,7 +21,6 @@ import dataclasses
 import json
 import os
 import re
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -583,15 +582,12 @@ def load_result(path: str | os.PathLike[str]) -> BenchmarkResult:
     Raises:
         BenchmarkError: if the file is missing, unreadable, not JSON or not a valid result.
     """
+    from mobrecon_bench.jsonio import read_json
+
     path = Path(path)
+    _, doc = read_json(path, "result file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BenchmarkError(f"result file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise BenchmarkError(f"cannot read result file {path}: {err}") from None
-    try:
-        return BenchmarkResult.from_json(text)
+        return BenchmarkResult.from_dict(doc)
     except BenchmarkError as err:
         raise BenchmarkError(f"{path}: {err}") from None
 
@@ -602,19 +598,10 @@ def save_result(result: BenchmarkResult, path: str | os.PathLike[str]) -> Path:
     Raises:
         BenchmarkError: if the result does not validate or the folder cannot be written.
     """
-    path = Path(path)
-    problems = validate_document(json.loads(result.to_json()))
+    from mobrecon_bench.jsonio import write_text_atomic
+
+    text = result.to_json()
+    problems = validate_document(json.loads(text))
     if problems:
         raise BenchmarkError(f"refusing to write an invalid result: {problems[0]}")
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(result.to_json())
-        os.replace(tmp, path)
-    except OSError as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise BenchmarkError(f"cannot write result file {path}: {err}") from None
-    return path
+    return write_text_atomic(path, text, "result file")

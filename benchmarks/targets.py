@@ -9,7 +9,10 @@ Usage::
 
 A target is "pass" or "fail" only for a record measured on the target's own device class and
 compute unit. A host result is shown beside the target as "host (not comparable)" and is never
-called a pass: a desktop CPU meeting 67 FPS says nothing about an iPhone meeting it.
+called a pass: a desktop CPU meeting 67 FPS says nothing about an iPhone meeting it. A record on
+the right device and unit passes only if its accuracy verdict is "pass" too: an artifact whose
+outputs fail their limits is "fail (accuracy)" however fast it is, and one whose accuracy was not
+verified is "not judged (accuracy not verified)".
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ __all__ = [
     "OTHER_DEVICE_VERDICT",
     "OTHER_UNIT_VERDICT",
     "NO_RESULT_VERDICT",
+    "ACCURACY_FAIL_VERDICT",
+    "UNVERIFIED_VERDICT",
     "is_host_class",
     "variant_from_name",
     "judge",
@@ -38,6 +43,8 @@ HOST_VERDICT = "host (not comparable)"
 OTHER_DEVICE_VERDICT = "other device (not comparable)"
 OTHER_UNIT_VERDICT = "other compute unit (not comparable)"
 NO_RESULT_VERDICT = "no result"
+ACCURACY_FAIL_VERDICT = "fail (accuracy)"
+UNVERIFIED_VERDICT = "not judged (accuracy not verified)"
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,9 @@ class TargetVerdict:
         target: the target.
         fps: the record's FPS (1000 / median_ms), or None without a result.
         fps_ratio: fps / target.fps, or None.
-        verdict: "pass", "fail", "host (not comparable)", "other device (not comparable)",
-            "other compute unit (not comparable)" or "no result".
+        verdict: "pass", "fail", "fail (accuracy)", "not judged (accuracy not verified)",
+            "host (not comparable)", "other device (not comparable)", "other compute unit (not
+            comparable)" or "no result".
     """
 
     target: Target
@@ -143,6 +151,10 @@ def judge(
             verdict = HOST_VERDICT if is_host_class(device_class) else OTHER_DEVICE_VERDICT
         elif record.runtime.compute_unit != target.compute_unit:
             verdict = OTHER_UNIT_VERDICT
+        elif record.accuracy.verdict == "fail":
+            verdict = ACCURACY_FAIL_VERDICT
+        elif record.accuracy.verdict != "pass":
+            verdict = UNVERIFIED_VERDICT
         else:
             verdict = "pass" if fps >= target.fps else "fail"
         verdicts.append(TargetVerdict(target=target, fps=fps, fps_ratio=ratio, verdict=verdict))

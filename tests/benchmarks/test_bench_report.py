@@ -41,9 +41,13 @@ def test_markdown_labels_the_host_and_never_passes_it(result):
 
 def test_markdown_on_the_target_device_gives_verdicts(result):
     result.device.device_class = "apple-a14"
+    for rec in result.records:
+        rec.accuracy.verdict = "pass"
     text = render_markdown(result)
     assert "**pass**" in text  # 14 ms = 71 FPS >= 67, 11 ms = 91 FPS >= 83
     assert "development host" not in text
+    result.records[0].accuracy.verdict = "fail"
+    assert "fail (accuracy)" in render_markdown(result)
 
 
 def test_summary_has_one_line_per_record(result):

@@ -126,7 +126,7 @@ def test_load_errors_are_one_sentence(tmp_path):
         load_result(tmp_path / "absent.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(BenchmarkError, match="not valid JSON"):
+    with pytest.raises(BenchmarkError, match="is not JSON"):
         load_result(bad)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mobrecon_bench.targets import (
+    ACCURACY_FAIL_VERDICT,
     HOST_VERDICT,
     NO_RESULT_VERDICT,
     OTHER_DEVICE_VERDICT,
     OTHER_UNIT_VERDICT,
     TARGETS,
+    UNVERIFIED_VERDICT,
     judge,
     variant_from_name,
 )
@@ -17,8 +19,10 @@ from mobrecon_bench.targets import (
 from .synthetic import make_record
 
 
-def _record_at(fps: float, variant: str, **kw):
-    return make_record([[1000.0 / fps] * 5], name=variant, variant=variant, **kw)
+def _record_at(fps: float, variant: str, accuracy: str | None = "pass", **kw):
+    rec = make_record([[1000.0 / fps] * 5], name=variant, variant=variant, **kw)
+    rec.accuracy.verdict = accuracy
+    return rec
 
 
 def test_paper_targets_as_data():
@@ -59,3 +63,10 @@ def test_variant_from_name():
     assert variant_from_name("densestack_fp16") == "densestack"
     assert variant_from_name("GhostStack") == "ghoststack"
     assert variant_from_name("tiny") is None
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.variant)
+def test_a_fast_record_whose_accuracy_failed_or_is_unknown_never_passes(target):
+    for accuracy, expected in (("fail", ACCURACY_FAIL_VERDICT), ("not-run", UNVERIFIED_VERDICT), (None, UNVERIFIED_VERDICT)):
+        rec = _record_at(target.fps * 10, target.variant, accuracy=accuracy)
+        assert [v.verdict for v in judge(rec, device_class=target.device_class)] == [expected]
