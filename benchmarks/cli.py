@@ -72,7 +72,7 @@ Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progre
 
 
 def _default_threads(threads: list[int] | None) -> list[int]:
-    from mobrecon_bench.host import usable_cores
+    from mobrecon_bench.running.host import usable_cores
 
     return threads or sorted({1, usable_cores()})
 
@@ -124,9 +124,9 @@ def run(
     A fixed yardstick graph (yardstick.onnx, not a model) is timed in the same rounds.
     """
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.report_sections import render_text_table
-    from mobrecon_bench.schema import save_result
-    from mobrecon_bench.suite import DEFAULT_VARIANTS, run_files, run_suite
+    from mobrecon_bench.reports.report_sections import render_text_table
+    from mobrecon_bench.results.schema import save_result
+    from mobrecon_bench.running.suite import DEFAULT_VARIANTS, run_files, run_suite
 
     options = dict(threads=_default_threads(threads), rounds=rounds, warmup=warmup, min_iters=min_iters,
                    time_budget_s=time_budget_s, skip_floor=skip_floor, skip_yardstick=skip_yardstick,
@@ -159,7 +159,7 @@ def profile(
     With no DIR the built-in default densestack is exported (onnx fp32) to a temp folder first.
     """
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.profiling import profile_export
+    from mobrecon_bench.profiling.profiling import profile_export
 
     text = profile_export(directory, variants=variant or ("densestack",), threads=threads, iterations=iterations,
                           warmup=warmup, log=_log).format()  # fmt: skip
@@ -178,8 +178,8 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Output folder. Default: 'report' beside the result.")] = None,
 ) -> None:
     """Render a result JSON as Markdown (report.md) and a chart (report.png, needs matplotlib)."""
-    from mobrecon_bench.report import write_report
-    from mobrecon_bench.schema import load_result
+    from mobrecon_bench.reports.report import write_report
+    from mobrecon_bench.results.schema import load_result
 
     files = write_report(load_result(result), out or result.parent / "report")
     typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
@@ -224,7 +224,7 @@ def gate(
 
     Where both runs timed the yardstick, each ratio is divided by the yardstick's ratio between the runs.
     """
-    from mobrecon_bench.gate import gate_files, parse_slowdown
+    from mobrecon_bench.gate.gate import gate_files, parse_slowdown
 
     outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence,
                          normalise=normalise)  # fmt: skip
@@ -246,8 +246,8 @@ def head_to_head(
     markdown: Annotated[Path | None, typer.Option(help="Also append the table here.")] = None,
 ) -> None:
     """Measure two artifacts interleaved on this host and judge the candidate (exit 1 on regression)."""
-    from mobrecon_bench import gate as gate_lib
-    from mobrecon_bench.runners import runner_for_file
+    from mobrecon_bench.gate import gate as gate_lib
+    from mobrecon_bench.running.runners import runner_for_file
 
     outcome = gate_lib.head_to_head(
         runner_for_file(baseline, name=f"baseline:{baseline.stem}"),
@@ -266,7 +266,7 @@ def head_to_head(
 def _emit_gate(outcome: Any, markdown: Path | None) -> None:
     """Print the gate table, append it to ``markdown`` if given, exit with the gate's code."""
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.report import render_gate_markdown
+    from mobrecon_bench.reports.report import render_gate_markdown
 
     text = render_gate_markdown(outcome)
     typer.echo(text)

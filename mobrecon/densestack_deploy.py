@@ -19,7 +19,7 @@ Built from a fused encoder (BatchNorm folded, reorg folded into ``thrink``), by 
   makes that concat 4x smaller.
 - **``thrink2`` without its concat**: the 1x1 conv on ``cat(remap, thrink)`` as two convs summed.
 
-Measured (``python -m mobrecon_bench.ort_profile``-style A/B, ONNX Runtime 1.32 CPU, x86, 1 thread):
+Measured (``python -m mobrecon_bench.profiling.ort_profile``-style A/B, ONNX Runtime 1.32 CPU, x86, 1 thread):
 with the conv-form squeeze-and-excitation of :class:`mobrecon.blocks.SEBlockDeploy`, the encoder
 runs about 1.5 ms faster per inference than the straight BatchNorm-folded graph.
 """
