@@ -102,7 +102,7 @@ def bundle_schema() -> dict[str, Any]:
 def _schema_problems(doc: Any) -> list[str]:
     from jsonschema import Draft202012Validator
 
-    from mobrecon_bench.schema import schema_problem
+    from mobrecon_bench.results.schema import schema_problem
 
     errors = sorted(Draft202012Validator(bundle_schema()).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     return [schema_problem(e) for e in errors]

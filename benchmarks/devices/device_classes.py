@@ -180,7 +180,7 @@ def classify(device: object, platform: str) -> DeviceClassMatch:
     """The device class of a phone result's device.
 
     Args:
-        device: a :class:`mobrecon_bench.schema.Device` (``model_name``, ``soc_model``, ...).
+        device: a :class:`mobrecon_bench.results.schema.Device` (``model_name``, ``soc_model``, ...).
         platform: the harness's platform: "ios", "macos" or "android".
 
     Returns:

@@ -17,7 +17,7 @@ The phone sends raw material and the host decides (``docs/device-contract.md``):
   against the bundle's expected outputs and the artifact's limits (the worst round counts); where
   the phone's own figures disagree, a note says so and the host's figure is kept;
 - ``device.device_class`` is assigned from :mod:`mobrecon_bench.devices.device_classes`;
-- the targets are judged by :func:`mobrecon_bench.targets.judge`: pass/fail only on ``apple-a14``
+- the targets are judged by :func:`mobrecon_bench.results.targets.judge`: pass/fail only on ``apple-a14``
   CPU records whose accuracy passed.
 """
 
@@ -41,10 +41,10 @@ from mobrecon_bench.devices.bundle import Bundle, read_bundle
 from mobrecon_bench.devices.device_classes import UNCLASSIFIED, classify, describe_class
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.jsonio import read_json
-from mobrecon_bench.result_set import group_by_device_class, result_files, save_result_set
-from mobrecon_bench.schema import Accuracy, BenchmarkRecord, BenchmarkResult, IngestInfo, Tensor, validate_document
-from mobrecon_bench.stats import summarize
-from mobrecon_bench.targets import judge
+from mobrecon_bench.results.result_set import group_by_device_class, result_files, save_result_set
+from mobrecon_bench.results.schema import Accuracy, BenchmarkRecord, BenchmarkResult, IngestInfo, Tensor, validate_document
+from mobrecon_bench.results.stats import summarize
+from mobrecon_bench.results.targets import judge
 
 __all__ = ["DEFAULT_INGESTED", "RECOMPUTED_SOURCE", "IngestOutcome", "ingest_results", "ingest_file", "decode_tensor"]
 

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import typer
 
-from mobrecon import Topology, create_model
+from mobrecon import Topology, create_model, to_deploy
 from mobrecon.decoder import MeshDecoder
 from mobrecon_bench.running.benchmark import run_benchmark
 from mobrecon_bench.running.runners import OrtRunner, Runner, TorchRunner
@@ -195,7 +195,7 @@ def main(
         network = [_Candidate("network:reference", model, _export(model, image, tmpdir / "network-reference.onnx", (["image"], ["verts", "uv"])))]
         for name, form in DECODER_FORMS.items():
             if not isinstance(form, str):
-                deployed = model.deploy(*form)
+                deployed = to_deploy(model, *form)
                 network.append(_Candidate(f"network:{name}", deployed if name == "rows+mixed" else None, _export(deployed, image, tmpdir / f"network-{name}.onnx", (["image"], ["verts", "uv"]))))
         coverage = {c.name: _coverage(c.onnx_path) for c in decoder + network if c.onnx_path is not None}
         result = run_benchmark(_runners(decoder, feats) + _runners(network, image), threads=threads, rounds=rounds, time_budget_s=time_budget_s, warmup=5, min_iters=10)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from mobrecon_bench.result_set import load_results, save_result_set
+    from mobrecon_bench.results.result_set import load_results, save_result_set
 
     results = load_results("bench-results/ingested.json")   # a result, a result set, or a folder of either
     by_class = group_by_device_class(results)               # {"apple-a14": [...], "qualcomm-sm8550": [...]}
@@ -23,7 +23,7 @@ from typing import Any
 
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.jsonio import read_json, write_text_atomic
-from mobrecon_bench.schema import BenchmarkResult, validate_document
+from mobrecon_bench.results.schema import BenchmarkResult, validate_document
 
 __all__ = ["RESULT_SET_FORMAT", "load_results", "save_result_set", "group_by_device_class", "result_files"]
 

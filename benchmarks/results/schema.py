@@ -140,7 +140,7 @@ class Artifact:
         precision: "fp32", "fp16", "int8".
         format: "torch", "onnx", "ort", "tflite", "mlpackage".
         form: which graph of the model: "reference" (as trained, HandMesh layout), "deploy"
-            (``model.deploy()``, what the exporter ships), "naive-export" (``torch.onnx.export`` of
+            (``mobrecon.to_deploy(model)``, what the exporter ships), "naive-export" (``torch.onnx.export`` of
             the reference form), "peer" (another project's model); or "yardstick": not a model but
             the fixed graph ``yardstick.onnx`` (``mobrecon_bench.running.yardstick``) timed in the same
             rounds as the artifacts, by which the gate normalises two runs; None if not said.

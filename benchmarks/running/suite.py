@@ -10,7 +10,7 @@ Usage::
 What is measured, per variant (one export folder with ``manifest.json`` each):
 
 - ``mobrecon-<v>.torch-reference``: PyTorch eager, the reference form as a HandMesh user runs it;
-- ``mobrecon-<v>.torch-deploy``: PyTorch eager, ``model.deploy()`` (what the exporter converts);
+- ``mobrecon-<v>.torch-deploy``: PyTorch eager, ``mobrecon.to_deploy(model)`` (what the exporter converts);
 - ``mobrecon-<v>.naive.onnx``: ``torch.onnx.export`` of the reference form (see ``naive_onnx``) on
   ONNX Runtime CPU, built into a temp folder;
 - every ``.onnx`` and ``.ort`` file of the folder, each precision, on ONNX Runtime CPU (the ``.ort``
@@ -86,7 +86,7 @@ class ExportFolder:
         folder: the folder holding ``manifest.json``.
         manifest: its manifest (``mobrecon_export.manifest.Manifest``).
         model: the PyTorch reference-form model rebuilt from the manifest's recipe (eval, float32).
-        deploy: ``model.deploy(...)`` with the manifest's deploy options.
+        deploy: ``mobrecon.to_deploy(model, ...)`` with the manifest's deploy options.
         inputs: the manifest's verification inputs, [(label, [1, 3, S, S] float32)].
         refs: reference outputs on ``inputs``: name -> [N, ...] float32.
     """
@@ -165,6 +165,7 @@ def load_export(folder: str | Path, log: Log = lambda m: None) -> ExportFolder:
     Raises:
         BenchmarkError: if the manifest is missing or a file changed (one sentence).
     """
+    from mobrecon import to_deploy
     from mobrecon.errors import MobReconError
     from mobrecon_export.manifest import Manifest
     from mobrecon_export.source import rebuild_source_model
@@ -176,7 +177,7 @@ def load_export(folder: str | Path, log: Log = lambda m: None) -> ExportFolder:
         manifest.check_files(folder)
         log(f"rebuilding the PyTorch model of {folder} ({manifest.model.recipe})")
         model = rebuild_source_model(manifest.model).eval()
-        deploy = model.deploy(**_deploy_options(str(manifest.options.get("deploy_form", "")))).eval()
+        deploy = to_deploy(model, **_deploy_options(str(manifest.options.get("deploy_form", "")))).eval()
     except MobReconError as err:
         raise BenchmarkError(str(err)) from None
     inputs = verification_inputs(manifest.verification_inputs, model.card.input_size)

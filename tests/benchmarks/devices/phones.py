@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from mobrecon_bench.devices.bundle import Bundle
-from mobrecon_bench.schema import (
+from mobrecon_bench.results.schema import (
     Accuracy, Artifact, BenchmarkRecord, BenchmarkResult, BundleRef, Device, Harness, Method, RawOutputs, RuntimeInfo,
     Tensor, Thermal,
 )  # fmt: skip
-from mobrecon_bench.stats import summarize
+from mobrecon_bench.results.stats import summarize
 
 SYNTHETIC_HARNESS = Harness("synthetic-phone-result (tests only)", "0", "ios")
 

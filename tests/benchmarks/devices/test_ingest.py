@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from mobrecon_bench.devices.ingest import RECOMPUTED_SOURCE, ingest_results
 from mobrecon_bench.errors import BenchmarkError
-from mobrecon_bench.result_set import load_results
-from mobrecon_bench.targets import ACCURACY_FAIL_VERDICT, OTHER_UNIT_VERDICT, judge
+from mobrecon_bench.results.result_set import load_results
+from mobrecon_bench.results.targets import ACCURACY_FAIL_VERDICT, OTHER_UNIT_VERDICT, judge
 
 from .phones import phone_record, phone_result, write
 
