@@ -174,17 +174,33 @@ def profile(
 @bench_app.command()
 @user_errors
 def report(
-    result: Annotated[Path, typer.Argument(help="Result JSON to render.")] = DEFAULT_RESULT,
+    result: Annotated[
+        Path, typer.Argument(help="Result JSON, ingested result set, or a folder of them.")
+    ] = DEFAULT_RESULT,
     out: Annotated[Path | None, typer.Option(help="Output folder. Default: 'report' beside the result.")] = None,
 ) -> None:
-    """Render a result JSON as Markdown (report.md) and a chart (report.png, needs matplotlib)."""
-    from mobrecon_bench.reports.report import write_report
-    from mobrecon_bench.results.schema import load_result
+    """Render results as Markdown (report.md) and charts (report*.png, need matplotlib).
 
-    files = write_report(load_result(result), out or result.parent / "report")
-    typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
-    if files.chart_note:
-        typer.echo(files.chart_note, err=True)
+    One host result gives the host report; several results, or phone results, give one table per
+    device class (a device farm's phones read as one report).
+    """
+    from mobrecon_bench.reports.device_report import write_device_report
+    from mobrecon_bench.reports.report import write_report
+    from mobrecon_bench.results.result_set import load_results
+    from mobrecon_bench.results.targets import is_host_class
+
+    results = load_results(result)
+    folder = out or (result if result.is_dir() else result.parent) / "report"
+    if len(results) == 1 and is_host_class(results[0].device.device_class):
+        files = write_report(results[0], folder)
+        typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
+        notes = [files.chart_note] if files.chart_note else []
+    else:
+        many = write_device_report(results, folder)
+        typer.echo(f"wrote {many.markdown}" + "".join(f" and {p}" for p in many.charts.values()))
+        notes = many.chart_notes
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 @bench_app.command()
@@ -219,15 +235,20 @@ def gate(
     markdown: Annotated[
         Path | None, typer.Option(help="Also append the table here, e.g. $GITHUB_STEP_SUMMARY.")
     ] = None,
+    device_class: Annotated[
+        str | None, typer.Option(help="Device class to compare when a side holds several (e.g. an ingested device farm).")
+    ] = None,
 ) -> None:
     """Fail (exit 1) when the candidate is slower than the baseline by more than --max-slowdown, beyond noise.
 
-    Where both runs timed the yardstick, each ratio is divided by the yardstick's ratio between the runs.
+    Either side may be a result file, an ingested result set or a folder. Results of different device
+    classes are refused. Where both runs timed the yardstick, each ratio is divided by the yardstick's
+    ratio between the runs.
     """
     from mobrecon_bench.gate.gate import gate_files, parse_slowdown
 
     outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence,
-                         normalise=normalise)  # fmt: skip
+                         normalise=normalise, device_class=device_class)  # fmt: skip
     _emit_gate(outcome, markdown)
 
 

@@ -45,8 +45,8 @@ import numpy as np
 
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.running.runners import Runner
-from mobrecon_bench.results.schema import BenchmarkRecord, BenchmarkResult, RecordKey, load_result
-from mobrecon_bench.results.stats import NormalisedInterval, bootstrap_ratio_ci, mann_whitney, normalised_ratio_ci, pooled
+from mobrecon_bench.results.schema import BenchmarkRecord, BenchmarkResult, RecordKey
+from mobrecon_bench.results.stats import bootstrap_ratio_ci, mann_whitney, normalised_ratio_ci, pooled
 from mobrecon_bench.running.timing import measure
 from mobrecon_bench.running.yardstick import is_yardstick
 
@@ -332,11 +332,15 @@ def _usable_yardsticks(
 
 
 def _machine_note(baseline: BenchmarkResult, candidate: BenchmarkResult) -> list[str]:
+    """A note when the two runs' machines differ within one device class (different classes are refused)."""
     a, b = baseline.device, candidate.device
-    if (a.device_class, a.cpu_model) != (b.device_class, b.cpu_model):
+    if a.device_class != b.device_class:
+        raise BenchmarkError(f"the baseline ran on {a.device_class} and the candidate on {b.device_class}: results "
+                             "from different device classes are not comparable; gate a run against one of its own class")  # fmt: skip
+    if (a.cpu_model, a.model_name) != (b.cpu_model, b.model_name):
         return [
-            f"baseline ran on {a.device_class} ({a.cpu_model}) and candidate on {b.device_class} ({b.cpu_model}); "
-            "ratios mix machine and code differences"
+            f"baseline ran on {a.model_name} ({a.cpu_model}) and candidate on {b.model_name} ({b.cpu_model}), both "
+            f"{a.device_class}; ratios mix machine and code differences"
         ]
     return []
 
@@ -440,15 +444,25 @@ def gate_files(
     seed: int = 0,
     quantile: float = DEFAULT_QUANTILE,
     normalise: bool = True,
+    device_class: str | None = None,
 ) -> GateResult:
-    """Load two result files and :func:`compare_results` them (same options).
+    """Load two result files (or result sets, or folders of them) and :func:`compare_results` them.
+
+    Each side's results of one device class are merged (:func:`mobrecon_bench.results.result_set.merge_results`:
+    several phones of one class pool their rounds).
+
+    Args:
+        device_class: the class to compare when a side holds several; None when each holds one.
 
     Raises:
-        BenchmarkError: if a file is missing or not a valid result.
+        BenchmarkError: a file missing or not a valid result, several classes and none chosen, or
+            the two sides of different device classes.
     """
+    from mobrecon_bench.results.result_set import load_results, one_device_class
+
     return compare_results(
-        load_result(baseline),
-        load_result(candidate),
+        one_device_class(load_results(baseline), "the baseline", device_class),
+        one_device_class(load_results(candidate), "the candidate", device_class),
         max_slowdown=max_slowdown,
         confidence=confidence,
         n_boot=n_boot,

@@ -232,7 +232,7 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     from matplotlib.ticker import FuncFormatter
 
     labels = [r.label + (" [different task]" if r.artifact.task else "") + (" [yardstick]" if is_yardstick(r) else "")
-              for r in ok]  # fmt: skip
+              + (" [accuracy FAIL]" if r.accuracy.verdict == "fail" else "") for r in ok]  # fmt: skip
     fig, (ax_lat, ax_fps) = plt.subplots(1, 2, figsize=(12, 1.2 + 0.5 * len(ok)), sharey=True)
     samples = [[x for rnd in r.latency_ms_samples for x in rnd] for r in ok]
     try:
@@ -246,14 +246,25 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     ax_lat.xaxis.set_minor_formatter(plain)
     ax_lat.tick_params(axis="x", which="minor", labelsize=7)
     ax_lat.set_xlabel("latency per inference, ms, log scale\n(box: quartiles, whiskers: p10-p90)")
-    ax_fps.barh(range(1, len(ok) + 1), [r.fps for r in ok], color="tab:blue")
+    failed = [r.accuracy.verdict == "fail" for r in ok]
+    bars = ax_fps.barh(range(1, len(ok) + 1), [r.fps for r in ok], color=["white" if f else "tab:blue" for f in failed],
+                       edgecolor=["tab:red" if f else "tab:blue" for f in failed])  # fmt: skip
+    for bar, fail in zip(bars, failed):
+        if fail:  # an artifact whose outputs fail their limits is not a fast model, however short its bar
+            bar.set_hatch("///")
     shown = [t for t in targets if any(r.artifact.variant == t.variant for r in ok)]
     for t, colour in zip(shown, itertools.cycle(("tab:red", "tab:orange", "tab:green", "tab:purple"))):
         rows = [i for i, r in enumerate(ok, start=1) if r.artifact.variant == t.variant]
         ax_fps.vlines([t.fps] * len(rows), [i - 0.45 for i in rows], [i + 0.45 for i in rows], colors=colour,
                       linestyles="--", label=f"{t.variant} target {t.fps:g} FPS ({t.device_class} {t.compute_unit})")  # fmt: skip
-    if ax_fps.get_legend_handles_labels()[0]:
-        ax_fps.legend(fontsize=7, loc="best", framealpha=0.9)
+    handles, names = ax_fps.get_legend_handles_labels()
+    if any(failed):
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="tab:red", hatch="///"))
+        names.append("accuracy FAIL: outputs off their limits, not a usable speed")
+    if handles:
+        ax_fps.legend(handles, names, fontsize=7, loc="best", framealpha=0.9)
     ax_fps.set_xlabel(f"FPS = 1000 / median\n(measured on {result.device.device_class})")
     fig.tight_layout()
     path = Path(path)

@@ -15,6 +15,7 @@ a result set of one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -23,9 +24,11 @@ from typing import Any
 
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.jsonio import read_json, write_text_atomic
-from mobrecon_bench.results.schema import BenchmarkResult, validate_document
+from mobrecon_bench.results.schema import BenchmarkRecord, BenchmarkResult, validate_document
+from mobrecon_bench.results.stats import summarize
 
-__all__ = ["RESULT_SET_FORMAT", "load_results", "save_result_set", "group_by_device_class", "result_files"]
+__all__ = ["RESULT_SET_FORMAT", "load_results", "save_result_set", "group_by_device_class", "result_files", "merge_results",
+           "one_device_class"]
 
 RESULT_SET_FORMAT = "mobrecon-result-set/1"
 
@@ -116,3 +119,70 @@ def group_by_device_class(results: Iterable[BenchmarkResult]) -> dict[str, list[
     for result in results:
         groups.setdefault(result.device.device_class, []).append(result)
     return groups
+
+
+def _pooled_record(records: Sequence[BenchmarkRecord]) -> BenchmarkRecord:
+    """One record from the same record on several devices: their rounds side by side, summaries recomputed."""
+    first = records[0]
+    if len(records) == 1:
+        return first
+    ok = [r for r in records if r.status == "ok"]
+    if not ok:
+        return first
+    rounds = [rnd for r in ok for rnd in r.latency_ms_samples]
+    s = summarize(rounds)
+    rank = {"fail": 0, "not-run": 1, None: 1, "pass": 2, "reference": 3}
+    worst = min((r.accuracy for r in ok), key=lambda a: rank.get(a.verdict, 1))
+    return dataclasses.replace(
+        ok[0], latency_ms_samples=rounds, session_load_ms=[x for r in ok for x in r.session_load_ms],
+        median_ms=s.median_ms, p10_ms=s.p10_ms, p90_ms=s.p90_ms, trimmed_mean_ms=s.trimmed_mean_ms, mad_ms=s.mad_ms,
+        round_median_ms=s.round_median_ms, round_spread_pct=s.round_spread_pct, fps=s.fps, accuracy=worst,
+        raw_outputs=None, memory=None,
+    )  # fmt: skip
+
+
+def merge_results(results: Sequence[BenchmarkResult]) -> BenchmarkResult:
+    """One result from several results of one device class (e.g. a device farm's phones of one SoC).
+
+    Records with the same key pool their rounds: each phone's rounds stay rounds (sessions), so the
+    gate's round bootstrap keeps the device-to-device spread in its interval. The worst accuracy
+    verdict of a key is kept.
+
+    Raises:
+        BenchmarkError: results of more than one device class.
+    """
+    classes = sorted({r.device.device_class for r in results})
+    if len(classes) != 1:
+        raise BenchmarkError(f"cannot merge results of {len(classes)} device classes ({', '.join(classes)})")
+    if len(results) == 1:
+        return results[0]
+    by_key: dict[tuple, list[BenchmarkRecord]] = {}
+    for result in results:
+        for rec in result.records:
+            by_key.setdefault(rec.key, []).append(rec)
+    models = sorted({r.device.model_name for r in results})
+    first = results[0]
+    device = dataclasses.replace(first.device, model_name=f"{len(results)} results: {', '.join(models)}")
+    return dataclasses.replace(first, device=device, records=[_pooled_record(recs) for recs in by_key.values()], ingest=None)
+
+
+def one_device_class(results: Sequence[BenchmarkResult], side: str, device_class: str | None = None) -> BenchmarkResult:
+    """The results of one device class merged into one (:func:`merge_results`).
+
+    Args:
+        results: every result of a file or folder.
+        side: what they are, for the error sentence ("baseline").
+        device_class: the class to take; None when the results hold exactly one.
+
+    Raises:
+        BenchmarkError: the class is absent, or several classes and none chosen.
+    """
+    groups = group_by_device_class(results)
+    if device_class is None:
+        if len(groups) > 1:
+            raise BenchmarkError(f"{side} holds results of {len(groups)} device classes ({', '.join(groups)}); "
+                                 "choose one with --device-class")  # fmt: skip
+        device_class = next(iter(groups))
+    if device_class not in groups:
+        raise BenchmarkError(f"{side} holds no result of device class {device_class!r} (it has {', '.join(groups)})")
+    return merge_results(groups[device_class])

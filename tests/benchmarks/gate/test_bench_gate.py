@@ -109,10 +109,14 @@ def test_candidate_that_stopped_working_is_unusable():
     assert "converter crashed" in outcome.pairs[0].note
 
 
-def test_different_machines_are_noted():
+def test_different_machines_of_one_class_are_noted_and_different_classes_refused():
     base = make_result([make_record(lognormal_rounds(1))])
-    cand = make_result([make_record(lognormal_rounds(2))], device_class="host-arm64")
-    assert any("different" in n or "ran on" in n for n in compare_results(base, cand).notes)
+    cand = make_result([make_record(lognormal_rounds(2))])
+    cand.device.cpu_model = "Other CPU"
+    assert any("ran on" in n and "both host-x86_64" in n for n in compare_results(base, cand).notes)
+    other = make_result([make_record(lognormal_rounds(2))], device_class="host-arm64")
+    with pytest.raises(BenchmarkError, match="different device classes are not comparable"):
+        compare_results(base, other)
 
 
 def test_duplicate_keys_are_refused():
