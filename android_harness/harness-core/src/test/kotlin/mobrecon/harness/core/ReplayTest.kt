@@ -54,6 +54,7 @@ class ReplayTest {
         assertEquals(0.0, rec.obj("accuracy").double("vertex_error_mm_max"))
         assertEquals("measured on device", rec.obj("accuracy").string("source"))
         assertEquals(1000L, rec.obj("cost").long("mult_adds"))
+        assertNull(rec.obj("cost").opt("achieved_mult_adds_per_s"), "the replay runs no model: no achieved rate")
         assertNull(rec.opt("memory"), "no memory reading on a JVM host")
     }
 

@@ -22,6 +22,8 @@ data class RunPlan(val artifact: BundleArtifact, val artifactFile: File, val com
  * @property executionProvider ORT's EP name (`NnapiExecutionProvider`), null for other engines.
  * @property options the runtime's options as the platform names them, e.g.
  *   `{"NNAPI_FLAG_USE_FP16": false, "NNAPI_FLAG_CPU_DISABLED": true}`; values are strings, numbers or booleans.
+ * @property runsTheModel false for engines that do not execute the artifact (the replay engine):
+ *   their latencies say nothing about the model, so no achieved multiply-add rate is written.
  */
 data class RuntimeDescription(
     val name: String,
@@ -29,6 +31,7 @@ data class RuntimeDescription(
     val computeUnit: String,
     val executionProvider: String?,
     val options: Map<String, Any>,
+    val runsTheModel: Boolean = true,
 )
 
 /**

@@ -32,6 +32,7 @@ class ExpectedOutputsReplayEngine(
         computeUnit = plan.computeUnit,
         executionProvider = null,
         options = mapOf("engine" to "returns the bundle's expected outputs; not a model runtime", "shift_mm" to shiftMm, "shift_px" to shiftPx),
+        runsTheModel = false,
     )
 
     override fun unavailable(plan: RunPlan): String? = null

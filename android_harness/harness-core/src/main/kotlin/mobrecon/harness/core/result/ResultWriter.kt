@@ -169,7 +169,7 @@ object ResultWriter {
             "accuracy" to accuracyBlock(acc),
             "cost" to jsonObjectOf(
                 "mult_adds" to multAdds,
-                "achieved_mult_adds_per_s" to if (multAdds != null && summary != null) multAdds / (summary.medianMs / 1000.0) else null,
+                "achieved_mult_adds_per_s" to if (multAdds != null && summary != null && rt.runsTheModel) multAdds / (summary.medianMs / 1000.0) else null,
                 "compute_floor_fraction" to null,
             ),
             "compile_ms" to null,
