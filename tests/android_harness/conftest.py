@@ -18,6 +18,15 @@ from tests.android_harness.numpy_bundle import NumpyBundle, write_numpy_bundle
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+#: Where the JUnit test passes its count for the end-of-run summary line.
+JUNIT_COUNT = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line at the end of the run: how many Kotlin (JUnit) tests ran inside the pytest test."""
+    if JUNIT_COUNT in config.stash:
+        terminalreporter.write_line(config.stash[JUNIT_COUNT])
+
 
 @pytest.fixture(scope="session")
 def host_build() -> kotlin_build.HostBuild:

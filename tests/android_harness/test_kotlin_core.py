@@ -20,19 +20,19 @@ import numpy as np
 import pytest
 
 from tests.android_harness import kotlin_build
-from tests.android_harness.conftest import run_replay
+from tests.android_harness.conftest import JUNIT_COUNT, run_replay
 
 REPLAY_OUT = kotlin_build.HARNESS / "build" / "replay"
 
 
-def test_junit_suite_passes_every_declared_test(host_build):
+def test_junit_suite_passes_every_declared_test(host_build, request):
     proc = subprocess.run([host_build.toolchain.java, "-cp", ":".join(map(str, [host_build.tests_jar, host_build.core_jar, *host_build.toolchain.test_classpath()])),
                            "org.junit.runner.JUnitCore", *host_build.test_classes()], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     ran = int(re.search(r"^OK \((\d+) tests?\)$", proc.stdout, re.M).group(1))
     declared = sum(p.read_text().count("@Test\n") for p in kotlin_build.CORE_TEST.rglob("*.kt"))
-    print(f"harness-core JUnit: {ran} tests passed (kotlin-compiler {host_build.toolchain.version})")
     assert ran == declared > 0
+    request.config.stash[JUNIT_COUNT] = f"harness-core JUnit suite (Kotlin, run by test_junit_suite_passes_every_declared_test): {ran} tests ran, all passed"
 
 
 def test_android_only_sources_type_check_against_the_stubs(host_build):

@@ -1,5 +1,6 @@
 package ai.onnxruntime;
 public class OrtSession implements AutoCloseable {
+    public java.util.Set<String> getInputNames() { throw new UnsupportedOperationException("stub"); }
     public Result run(java.util.Map<String, ? extends OnnxTensorLike> inputs) throws OrtException { throw new UnsupportedOperationException("stub"); }
     public String endProfiling() throws OrtException { throw new UnsupportedOperationException("stub"); }
     @Override public void close() throws OrtException { throw new UnsupportedOperationException("stub"); }

@@ -111,9 +111,12 @@ internal class OrtEngineSession(
 ) : EngineSession {
     private var feed: Map<String, OnnxTensor> = emptyMap()
 
+    /** The model's own input name (the bundle calls it `image`; the session is the authority). */
+    private val inputName: String = session.inputNames.first()
+
     override fun prepare(input: FloatTensor) {
         feed.values.forEach { it.close() }
-        feed = mapOf(input.name to tensor(input))
+        feed = mapOf(inputName to tensor(input))
     }
 
     override fun run() {
@@ -122,7 +125,7 @@ internal class OrtEngineSession(
 
     override fun infer(input: FloatTensor, inputIndex: Int): Map<String, FloatTensor> {
         tensor(input).use { x ->
-            session.run(mapOf(input.name to x)).use { result ->
+            session.run(mapOf(inputName to x)).use { result ->
                 val out = LinkedHashMap<String, FloatTensor>()
                 for ((name, value) in result) {
                     val t = value as OnnxTensor
