@@ -49,8 +49,6 @@ __all__ = [
     "Bundle",
     "make_bundle",
     "read_bundle",
-    "find_export_folders",
-    "record_name",
     "bundle_schema",
 ]
 
@@ -106,32 +104,6 @@ def _schema_problems(doc: Any) -> list[str]:
 
     errors = sorted(Draft202012Validator(bundle_schema()).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     return [schema_problem(e) for e in errors]
-
-
-def record_name(file: str, precision: str) -> str:
-    """Record name of an artifact file: the file name without its precision part.
-
-    ``mobrecon-densestack.nnapi.int8.ort`` -> ``mobrecon-densestack.nnapi.ort``; with the record's
-    precision field this keys the record across runs, on hosts and phones alike.
-    """
-    return file.replace(f".{precision}.", ".", 1)
-
-
-def find_export_folders(directory: str | os.PathLike[str]) -> list[Path]:
-    """Export folders under ``directory``: itself if it holds ``manifest.json``, else its subfolders that do.
-
-    Raises:
-        BenchmarkError: if ``directory`` is missing or holds no export folder.
-    """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise BenchmarkError(f"export folder {directory} does not exist")
-    if (directory / "manifest.json").is_file():
-        return [directory]
-    found = sorted(p.parent for p in directory.glob("*/manifest.json"))
-    if not found:
-        raise BenchmarkError(f"{directory} has no manifest.json (nor do its subfolders): not an export folder")
-    return found
 
 
 # ---------------------------------------------------------------------------------------------- making
@@ -200,6 +172,7 @@ def _export_accuracy(entry: Any) -> dict[str, Any]:
 
 
 def _artifact_entry(model: _Model, entry: Any, root: Path) -> dict[str, Any]:
+    from mobrecon_bench.running.suite import artifact_name
     from mobrecon_export.manifest import path_sha256, path_size
     from mobrecon_export.verify import effective_limits
 
@@ -215,7 +188,7 @@ def _artifact_entry(model: _Model, entry: Any, root: Path) -> dict[str, Any]:
     if entry.target not in RUNS_BY_TARGET:
         raise BenchmarkError(f"{entry.file}: export target {entry.target!r} has no run table in the bundle maker")
     doc: dict[str, Any] = {
-        "id": entry.file, "record_name": record_name(entry.file, entry.precision), "file": f"artifacts/{entry.file}",
+        "id": entry.file, "record_name": artifact_name(entry.file, entry.precision), "file": f"artifacts/{entry.file}",
         "kind": "directory" if dst.is_dir() else "file", "sha256": sha, "size_bytes": path_size(dst),
         "model": model.id, "variant": model.manifest.model.variant, "format": _FORMAT_BY_SUFFIX[src.suffix],
         "precision": entry.precision, "target": entry.target, "graph_form": entry.graph_form,
@@ -359,8 +332,10 @@ def make_bundle(
         BenchmarkError: not an export folder, a changed artifact, exports of the same variant twice,
             exports verified on different inputs, an unwritable or foreign ``out``.
     """
+    from mobrecon_bench.running.suite import export_folders
+
     export_dir = Path(export_dir)
-    folders = find_export_folders(export_dir)
+    folders = export_folders(export_dir)
     out = Path(out) if out is not None else export_dir / "bundle"
     if out.exists() and not (out / BUNDLE_JSON).is_file():
         raise BenchmarkError(f"{out} exists and is not a bundle; choose another --out")
