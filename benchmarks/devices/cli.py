@@ -4,6 +4,7 @@ Usage::
 
     mobrecon device bundle exports/                 # -> exports/bundle/
     mobrecon device bundle exports/ --out /tmp/bundle
+    mobrecon device android run exports/bundle --ep nnapi,xnnpack,cpu --threads 1,4
 
 Each command calls one library function and prints its result; a user error prints one sentence
 on stderr and exits 2 (``mobrecon.cli`` turns :class:`mobrecon.errors.MobReconError` into that).
@@ -40,3 +41,9 @@ def bundle(
 
     made = make_bundle(export_dir, out, log=(lambda m: None) if quiet else (lambda m: typer.echo(m, err=True)))
     typer.echo(made.format())
+
+
+# The platform drivers own their command modules; they are mounted here.
+from mobrecon_bench.devices.android_cli import android_app  # noqa: E402
+
+device_app.add_typer(android_app, name="android")

@@ -72,6 +72,8 @@ APPLE_IDENTIFIERS: dict[str, tuple[str, str]] = {
 
 #: Identifiers the iOS simulator reports: it runs on the Mac's CPU and is never an iPhone result.
 SIMULATOR_IDENTIFIERS = ("x86_64", "arm64", "i386")
+#: What a harness's expected-outputs replay (its core run on a JVM or a Mac, no model) calls its device.
+REPLAY_MODEL_NAMES = ("jvm-replay", "swift-replay")
 
 _CLASS_DESCRIPTIONS = {
     "apple-a12": "Apple A12 Bionic", "apple-a13": "Apple A13 Bionic",
@@ -79,6 +81,7 @@ _CLASS_DESCRIPTIONS = {
     "apple-a15": "Apple A15 Bionic", "apple-a16": "Apple A16 Bionic", "apple-a17-pro": "Apple A17 Pro",
     "apple-a18": "Apple A18", "apple-a18-pro": "Apple A18 Pro", "apple-m1": "Apple M1",
     "apple-simulator": "iOS Simulator on a Mac (never comparable with a phone)",
+    "harness-replay": "a harness core replaying the bundle's expected outputs (no model ran; tests the plumbing)",
     "apple-unclassified": "Apple device missing from the class table",
     "android-unclassified": "Android device without SoC facts the table knows",
 }  # fmt: skip
@@ -186,6 +189,10 @@ def classify(device: object, platform: str) -> DeviceClassMatch:
     Returns:
         The class, its description and the rule that matched.
     """
+    model = str(getattr(device, "model_name", ""))
+    if model in REPLAY_MODEL_NAMES:
+        return DeviceClassMatch("harness-replay", describe_class("harness-replay"),
+                                f"model name {model!r} is a harness replay, not a device")  # fmt: skip
     if platform in ("ios", "macos"):
-        return _apple(str(getattr(device, "model_name", "")))
+        return _apple(model)
     return _android(device)
