@@ -72,3 +72,11 @@ def load_golden(layout: str) -> dict:
 
     path = require_reference(GOLDEN_FILES[layout][0])
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+@pytest.fixture(scope="session")
+def builtin_loaded():
+    """The pipeline's built-in default model (seeded weights, synthetic mesh), built once per session (slow to condition)."""
+    from mobrecon.pipeline.runner import load_crop_model
+
+    return load_crop_model()

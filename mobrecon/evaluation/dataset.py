@@ -84,7 +84,7 @@ def _progress(total: int, enabled: bool):
 
 def run_dataset(dataset: str | os.PathLike, artifacts: list[str] | None = None, *, checkpoint: Path | None = None,
                 template: Path | None = None, set_name: str | None = None, limit: int | None = None,
-                save_predictions: Path | None = None, progress: bool = True) -> DatasetResult:
+                save_predictions: Path | None = None, progress: bool = True, models: dict | None = None) -> DatasetResult:
     """Every artifact over the images of a FreiHAND-format folder, through the pipeline.
 
     Args:
@@ -96,6 +96,7 @@ def run_dataset(dataset: str | os.PathLike, artifacts: list[str] | None = None, 
         limit: evaluate only the first ``limit`` samples.
         save_predictions: folder to write one ``<artifact>.pred.json`` per artifact into.
         progress: a progress bar on stderr (tqdm when installed).
+        models: name -> already loaded :class:`mobrecon.pipeline.runner.LoadedModel` (used instead of ``artifacts``).
 
     Raises:
         MobReconError: a missing image or file, an artifact that disagrees with the template.
@@ -112,11 +113,11 @@ def run_dataset(dataset: str | os.PathLike, artifacts: list[str] | None = None, 
     if count <= 0:
         raise EvaluationError("no samples to evaluate")
     gt_used = type(gt)(gt.folder, gt.set_name, gt.xyz[:count], None if gt.verts is None else gt.verts[:count], gt.k[:count])
-    names = list(artifacts or [PYTORCH])
-    pipelines = {}
-    for name in names:
-        loaded = load_crop_model(checkpoint=checkpoint, template=template, artifact=None if name == PYTORCH else Path(name))
-        pipelines[name] = HandPipeline(loaded)
+    if models is None:
+        models = {name: load_crop_model(checkpoint=checkpoint, template=template, artifact=None if name == PYTORCH else Path(name))
+                  for name in (artifacts or [PYTORCH])}
+    names = list(models)
+    pipelines = {name: HandPipeline(loaded) for name, loaded in models.items()}
     collected = {n: {"xyz": [], "verts": [], "uv": [], "uv_gt": []} for n in names}
     bar = _progress(count, progress)
     for i in range(count):

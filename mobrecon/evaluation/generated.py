@@ -34,7 +34,7 @@ import numpy as np
 from mobrecon.evaluation.freihand import GroundTruth
 from mobrecon.evaluation.report import evaluate
 
-__all__ = ["generated_ground_truth", "KnownCase", "known_cases", "KnownAnswer", "known_answer_check", "format_known_answers", "step_auc"]
+__all__ = ["hand_like_joints", "generated_ground_truth", "KnownCase", "known_cases", "KnownAnswer", "known_answer_check", "format_known_answers", "step_auc"]
 
 
 def _rotation(rng: np.random.Generator) -> np.ndarray:
@@ -43,20 +43,32 @@ def _rotation(rng: np.random.Generator) -> np.ndarray:
     return q if np.linalg.det(q) > 0 else -q
 
 
+def hand_like_joints(rng: np.random.Generator, *, fan: float = 0.3, bone_m: float = 0.025, jitter_m: float = 0.004,
+                     base_jitter_m: float = 0.01, rotate: bool = True) -> np.ndarray:
+    """21 hand-like joints (MPII order: wrist at the origin, five 4-joint fingers fanning out), metres: [21, 3].
+
+    Fingers leave the wrist at angles ``pi/2 + (f - 2) * fan`` (upwards in image axes, y down),
+    ``bone_m`` per segment plus Gaussian ``jitter_m``; finger bases are offset by ``base_jitter_m``.
+    ``rotate`` applies a random rotation. Not a hand model: test data with a hand's extent.
+    """
+    joints = [np.zeros(3)]
+    for finger in range(5):
+        a = np.pi / 2 + (finger - 2) * fan
+        direction = np.array([np.cos(a), -np.sin(a), 0.0]) * bone_m
+        p = rng.normal(0, base_jitter_m, 3)
+        for _ in range(4):
+            p = p + direction + rng.normal(0, jitter_m, 3)
+            joints.append(p.copy())
+    j = np.array(joints)
+    return j @ _rotation(rng).T if rotate else j
+
+
 def generated_ground_truth(samples: int = 6, seed: int = 0, folder: Path | None = None) -> GroundTruth:
     """Hand-like ground truth: [S, 21, 3] joints, [S, 778, 3] vertices (metres, camera space), [S, 3, 3] K."""
     rng = np.random.default_rng(seed)
     xyz, verts, ks = [], [], []
     for _ in range(samples):
-        joints = [np.zeros(3)]
-        for finger in range(5):
-            angle = np.pi / 2 + (finger - 2) * 0.35
-            direction = np.array([np.cos(angle), -np.sin(angle), 0.0]) * 0.028
-            p = np.array([(finger - 2) * 0.012, 0.0, 0.0])
-            for _ in range(4):
-                p = p + direction + rng.normal(0, 0.004, 3)
-                joints.append(p.copy())
-        j = np.array(joints)
+        j = hand_like_joints(rng, fan=0.35, bone_m=0.028, rotate=False)
         bones = [(0, 1 + 4 * f) for f in range(5)] + [(1 + 4 * f + i, 2 + 4 * f + i) for f in range(5) for i in range(3)]
         pick = rng.integers(0, len(bones), 778)
         frac = rng.uniform(0, 1, (778, 1))

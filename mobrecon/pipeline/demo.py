@@ -26,7 +26,7 @@ import numpy as np
 
 from mobrecon.files import write_bytes_atomic
 from mobrecon.pipeline.errors import BadBox, ImageReadError
-from mobrecon.pipeline.hand import HandPipeline, HandResult, default_intrinsics
+from mobrecon.pipeline.hand import HandPipeline, HandResult, check_box, default_intrinsics
 from mobrecon.pipeline.outputs import MPII_BONES
 from mobrecon.pipeline.runner import LoadedModel, load_crop_model
 
@@ -166,7 +166,7 @@ def _report(hand: HandResult, loaded: LoadedModel, image: str) -> dict:
 def run_demo(image: str | os.PathLike | None = None, *, checkpoint: Path | None = None, template: Path | None = None,
              artifact: Path | None = None, box: str | tuple[float, float, float, float] | None = None,
              handedness: str = "right", out: str | os.PathLike = "demo-out", focal: float | None = None,
-             detector_factory: Callable[[], object] | None = None) -> DemoResult:
+             detector_factory: Callable[[], object] | None = None, loaded: LoadedModel | None = None) -> DemoResult:
     """Photo to overlay, mesh and JSON.
 
     Args:
@@ -177,6 +177,7 @@ def run_demo(image: str | os.PathLike | None = None, *, checkpoint: Path | None 
         out: output folder.
         focal: focal length in px (default: the longer image side, :func:`~mobrecon.pipeline.hand.default_intrinsics`).
         detector_factory: builds the hand detector (tests); default MediaPipe.
+        loaded: an already loaded model to reuse (then ``checkpoint``, ``template``, ``artifact`` are unused).
 
     Raises:
         MobReconError: one sentence (unreadable image, bad box, no hand found, detector unavailable,
@@ -190,9 +191,12 @@ def run_demo(image: str | os.PathLike | None = None, *, checkpoint: Path | None 
     else:
         frame, label, stem = read_image(image), str(image), Path(image).stem
     parsed = parse_box(box) if isinstance(box, str) else box
+    if parsed is not None:
+        parsed = check_box(parsed, frame.shape[1], frame.shape[0])
     if handedness not in ("right", "left"):
         raise BadBox(f"--handedness must be right or left, got {handedness!r}")
-    loaded = load_crop_model(checkpoint=checkpoint, template=template, artifact=artifact)
+    if loaded is None:
+        loaded = load_crop_model(checkpoint=checkpoint, template=template, artifact=artifact)
     pipeline = HandPipeline(loaded, detector_factory=detector_factory)
     k = default_intrinsics(frame.shape[1], frame.shape[0], focal)
     hand = pipeline.run(frame, k, box=parsed, handedness=handedness)
