@@ -3,8 +3,9 @@
 Usage::
 
     from mobrecon.pipeline import HandPipeline
+    from mobrecon.pipeline.runner import load_crop_model
 
-    pipe = HandPipeline.from_options(checkpoint=None, template=None, artifact=None)
+    pipe = HandPipeline(load_crop_model(checkpoint=None, template=None, artifact=None))
     result = pipe.run(frame, k_frame, box=None)    # frame [H, W, 3] uint8 RGB, K [3, 3] frame px
     result.verts_camera                             # [778, 3] float64, metres, camera space
 

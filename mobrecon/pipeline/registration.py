@@ -23,7 +23,11 @@ so a 3-unknown linear least-squares gives ``t`` in closed form, exact for noise-
 With noise the algebraic and the reprojection minimisers differ slightly, so a few Gauss-Newton
 steps on the reprojection residual follow (projected onto the z bounds, with the bound kept
 active while the gradient pushes outward; with ``t_z`` fixed the residual is linear in
-``tx, ty``). Agreement with SLSQP is measured in ``tests/mobrecon/pipeline/test_registration.py``.
+``tx, ty``). Measured (``tests/mobrecon/pipeline/measure_pipeline.py``, 50 noisy cases with
+outliers): within 1.1 micrometres of SLSQP run to ``ftol=1e-14`` (max; median 0.24 um). SciPy's
+default ``ftol=1e-6``, as the reference calls it, stops SLSQP short of the optimum (median 0.026 mm,
+max 12.5 mm away); each of our rounds is never worse in the objective
+(``tests/mobrecon/pipeline/test_registration.py``). Noise-free projections are recovered to 5e-15 m.
 """
 
 from __future__ import annotations

@@ -53,18 +53,18 @@ def test_warp_matches_opencv_on_smooth_images(mirrored):
         ours = warp_affine(frame, m, CROP_SIZE, CROP_SIZE)
         ref = cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         worst = max(worst, float(np.abs(ours - ref.astype(np.float32)).max()))
-    # OpenCV quantises coordinates to 1/32 px and rounds uint8 output: stated tolerance 1 grey level
-    assert worst <= 1.0, worst
+    # OpenCV rounds its uint8 output (0.5) and works in fixed point: stated tolerance 0.6 grey levels
+    assert worst <= 0.6, worst
 
 
-def test_warp_matches_opencv_float_within_quantisation_on_noise():
-    """On white noise (worst case for coordinate quantisation) float images differ by at most |gradient| / 32."""
+def test_warp_matches_opencv_float_on_noise():
+    """On float white noise (the worst case for any coordinate or weight quantisation): within 0.05 of 255."""
     rng = np.random.default_rng(1)
     frame = rng.uniform(0, 255, (100, 120, 3)).astype(np.float32)
     m = crop_transform((10.3, 7.9, 77.7, 61.1)).matrix
     ours = warp_affine(frame, m, CROP_SIZE, CROP_SIZE)
     ref = cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    assert float(np.abs(ours - ref).max()) <= 255.0 / 32 + 1e-3
+    assert float(np.abs(ours - ref).max()) <= 0.05
 
 
 def test_warp_is_exact_on_integer_shifts():
