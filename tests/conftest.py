@@ -93,3 +93,10 @@ def default_bundle(default_export: Path):
     made = make_bundle(default_export, default_export.parent / "bundle")
     return read_bundle(made.folder)
 
+
+@pytest.fixture(scope="session")
+def builtin_loaded():
+    """The pipeline's built-in default model (seeded weights, synthetic mesh), built once per session (slow to condition)."""
+    from mobrecon.pipeline.runner import load_crop_model
+
+    return load_crop_model()
