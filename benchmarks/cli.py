@@ -29,7 +29,7 @@ import typer
 
 from mobrecon.errors import MobReconError
 
-__all__ = ["bench_app", "DEFAULT_RESULT", "DEFAULT_BASELINE"]
+__all__ = ["bench_app", "user_errors", "DEFAULT_RESULT", "DEFAULT_BASELINE"]
 
 DEFAULT_RESULT = Path("bench-results/result.json")
 DEFAULT_BASELINE = Path("bench-results/baseline.json")
@@ -45,7 +45,7 @@ bench_app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _user_errors(command: F) -> F:
+def user_errors(command: F) -> F:
     """Turn a MobReconError into one sentence on stderr and exit code 2, without a traceback."""
 
     @functools.wraps(command)
@@ -72,7 +72,7 @@ Progress = Annotated[bool, typer.Option("--progress/--no-progress", help="Progre
 
 
 def _default_threads(threads: list[int] | None) -> list[int]:
-    from mobrecon_bench.host import usable_cores
+    from mobrecon_bench.running.host import usable_cores
 
     return threads or sorted({1, usable_cores()})
 
@@ -92,7 +92,7 @@ def _log(message: str) -> None:
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def run(
     directory: ExportDir = None,
     onnx: Annotated[
@@ -124,9 +124,9 @@ def run(
     A fixed yardstick graph (yardstick.onnx, not a model) is timed in the same rounds.
     """
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.report_sections import render_text_table
-    from mobrecon_bench.schema import save_result
-    from mobrecon_bench.suite import DEFAULT_VARIANTS, run_files, run_suite
+    from mobrecon_bench.reports.report_sections import render_text_table
+    from mobrecon_bench.results.schema import save_result
+    from mobrecon_bench.running.suite import DEFAULT_VARIANTS, run_files, run_suite
 
     options = dict(threads=_default_threads(threads), rounds=rounds, warmup=warmup, min_iters=min_iters,
                    time_budget_s=time_budget_s, skip_floor=skip_floor, skip_yardstick=skip_yardstick,
@@ -145,7 +145,7 @@ def run(
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def profile(
     directory: ExportDir = None,
     variant: Variants = None,
@@ -159,7 +159,7 @@ def profile(
     With no DIR the built-in default densestack is exported (onnx fp32) to a temp folder first.
     """
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.profiling import profile_export
+    from mobrecon_bench.profiling.profiling import profile_export
 
     text = profile_export(directory, variants=variant or ("densestack",), threads=threads, iterations=iterations,
                           warmup=warmup, log=_log).format()  # fmt: skip
@@ -172,23 +172,58 @@ def profile(
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
 def report(
-    result: Annotated[Path, typer.Argument(help="Result JSON to render.")] = DEFAULT_RESULT,
+    result: Annotated[
+        Path, typer.Argument(help="Result JSON, ingested result set, or a folder of them.")
+    ] = DEFAULT_RESULT,
     out: Annotated[Path | None, typer.Option(help="Output folder. Default: 'report' beside the result.")] = None,
 ) -> None:
-    """Render a result JSON as Markdown (report.md) and a chart (report.png, needs matplotlib)."""
-    from mobrecon_bench.report import write_report
-    from mobrecon_bench.schema import load_result
+    """Render results as Markdown (report.md) and charts (report*.png, need matplotlib).
 
-    files = write_report(load_result(result), out or result.parent / "report")
-    typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
-    if files.chart_note:
-        typer.echo(files.chart_note, err=True)
+    One host result gives the host report; several results, or phone results, give one table per
+    device class (a device farm's phones read as one report).
+    """
+    from mobrecon_bench.reports.device_report import write_device_report
+    from mobrecon_bench.reports.report import write_report
+    from mobrecon_bench.results.result_set import load_results
+    from mobrecon_bench.results.targets import is_host_class
+
+    results = load_results(result)
+    folder = out or (result if result.is_dir() else result.parent) / "report"
+    if len(results) == 1 and is_host_class(results[0].device.device_class):
+        files = write_report(results[0], folder)
+        typer.echo(f"wrote {files.markdown}" + (f" and {files.chart}" if files.chart else ""))
+        notes = [files.chart_note] if files.chart_note else []
+    else:
+        many = write_device_report(results, folder)
+        typer.echo(f"wrote {many.markdown}" + "".join(f" and {p}" for p in many.charts.values()))
+        notes = many.chart_notes
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 @bench_app.command()
-@_user_errors
+@user_errors
+def ingest(
+    results: Annotated[
+        list[Path], typer.Argument(metavar="RESULT_OR_DIR...", help="Phone result files, or folders searched for *.json.")
+    ],
+    bundle: Annotated[Path, typer.Option(help="The bundle folder the phones ran (mobrecon device bundle).")],
+    out: Annotated[Path, typer.Option(help="Result set to write (report and gate read it).")] = Path("bench-results/ingested.json"),
+) -> None:
+    """Check phone results against their bundle, recompute every statistic and accuracy figure, classify, judge.
+
+    The paper's targets are judged pass/fail only for apple-a14 results on the CPU (Core ML cpuOnly or
+    ONNX Runtime's CPU EP) whose recomputed accuracy passed; everything else is shown as not comparable.
+    """
+    from mobrecon_bench.devices.ingest import ingest_results
+
+    typer.echo(ingest_results(results, bundle, out, log=_log).format())
+
+
+@bench_app.command()
+@user_errors
 def gate(
     baseline: Annotated[Path, typer.Option(help="Result JSON of the reference run.")] = DEFAULT_BASELINE,
     candidate: Annotated[Path, typer.Option(help="Result JSON of the run under test.")] = DEFAULT_RESULT,
@@ -200,20 +235,25 @@ def gate(
     markdown: Annotated[
         Path | None, typer.Option(help="Also append the table here, e.g. $GITHUB_STEP_SUMMARY.")
     ] = None,
+    device_class: Annotated[
+        str | None, typer.Option(help="Device class to compare when a side holds several (e.g. an ingested device farm).")
+    ] = None,
 ) -> None:
     """Fail (exit 1) when the candidate is slower than the baseline by more than --max-slowdown, beyond noise.
 
-    Where both runs timed the yardstick, each ratio is divided by the yardstick's ratio between the runs.
+    Either side may be a result file, an ingested result set or a folder. Results of different device
+    classes are refused. Where both runs timed the yardstick, each ratio is divided by the yardstick's
+    ratio between the runs.
     """
-    from mobrecon_bench.gate import gate_files, parse_slowdown
+    from mobrecon_bench.gate.gate import gate_files, parse_slowdown
 
     outcome = gate_files(baseline, candidate, max_slowdown=parse_slowdown(max_slowdown), confidence=confidence,
-                         normalise=normalise)  # fmt: skip
+                         normalise=normalise, device_class=device_class)  # fmt: skip
     _emit_gate(outcome, markdown)
 
 
 @bench_app.command("head-to-head")
-@_user_errors
+@user_errors
 def head_to_head(
     baseline: Annotated[Path, typer.Argument(help="Reference artifact (.onnx, .ort, .tflite).")],
     candidate: Annotated[Path, typer.Argument(help="Artifact under test.")],
@@ -227,8 +267,8 @@ def head_to_head(
     markdown: Annotated[Path | None, typer.Option(help="Also append the table here.")] = None,
 ) -> None:
     """Measure two artifacts interleaved on this host and judge the candidate (exit 1 on regression)."""
-    from mobrecon_bench import gate as gate_lib
-    from mobrecon_bench.runners import runner_for_file
+    from mobrecon_bench.gate import gate as gate_lib
+    from mobrecon_bench.running.runners import runner_for_file
 
     outcome = gate_lib.head_to_head(
         runner_for_file(baseline, name=f"baseline:{baseline.stem}"),
@@ -247,7 +287,7 @@ def head_to_head(
 def _emit_gate(outcome: Any, markdown: Path | None) -> None:
     """Print the gate table, append it to ``markdown`` if given, exit with the gate's code."""
     from mobrecon_bench.errors import BenchmarkError
-    from mobrecon_bench.report import render_gate_markdown
+    from mobrecon_bench.reports.report import render_gate_markdown
 
     text = render_gate_markdown(outcome)
     typer.echo(text)

@@ -64,7 +64,7 @@ class Prepared:
 
     Attributes:
         model: the PyTorch model as loaded (reference form, eval, float32): the verification reference.
-        deploy: its deploy copy (``model.deploy(upsample_form)``), what every artifact is converted from.
+        deploy: its deploy copy (``mobrecon.to_deploy(model, ...)``), what every artifact is converted from.
         upsample_form: the deploy options used, e.g. ``upsample_form=mixed, layout=rows``.
         example: [1, 3, 128, 128] float32 example input in [-1, 1] (deterministic).
         inputs: the artifact input spec.

@@ -34,7 +34,7 @@ from mobrecon_export.common import ArtifactOptions, Prepared, TupleOutputs, expo
 from mobrecon_export.graph_rewrites import apply_graph_form
 from mobrecon_export.manifest import CheckResult
 
-__all__ = ["export_onnx", "portable_onnx", "graph_form_onnx", "torch_to_onnx", "simplify", "set_metadata", "topological_sort",
+__all__ = ["export_onnx", "portable_onnx", "quantized_onnx", "graph_form_onnx", "torch_to_onnx", "simplify", "set_metadata", "topological_sort",
            "save_onnx", "check_onnx", "op_counts"]
 
 
@@ -130,6 +130,13 @@ def portable_onnx(prepared: Prepared, opts: ArtifactOptions) -> Path:
     ws.reports["onnx-fp32"] = {"exporter": "torch.onnx TorchScript (dynamo=False)",
                                                          "opset": opts.opset, "simplify": report, "rewrites": rewrites}
     return path
+
+
+def quantized_onnx(prepared: Prepared, opts: ArtifactOptions) -> Path:
+    """The int8 QDQ portable graph (built once per export)."""
+    from mobrecon_export.quantize import quantize_onnx_int8
+
+    return quantize_onnx_int8(prepared, opts, portable_onnx(prepared, opts))
 
 
 def graph_form_onnx(prepared: Prepared, opts: ArtifactOptions, base: Path, form: str, precision: str) -> tuple[Path, dict]:

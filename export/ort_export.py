@@ -166,7 +166,7 @@ def export_ort(prepared: Prepared, opts: ArtifactOptions) -> Path:
     checks) and ``_config`` (this artifact's operator config).
     """
     if opts.precision == "int8":
-        from mobrecon_export.quantize import quantized_onnx
+        from mobrecon_export.onnx_export import quantized_onnx
 
         base = quantized_onnx(prepared, opts)
     else:

@@ -122,22 +122,13 @@ def _metadata(model: torch.nn.Module, source, upsample_form: str, normalisation:
     }
 
 
-def deploy_options(model: torch.nn.Module, upsample_form: str | None, layout: str | None) -> dict[str, str]:
-    """The deploy options used: the given ones, else the defaults of ``model.deploy``.
-
-    Raises:
-        OptionError: an option ``model.deploy`` does not know, or a value it rejects.
-    """
+def deploy_options(upsample_form: str | None, layout: str | None) -> dict[str, str]:
+    """The deploy options used: the given ones, else the defaults of :func:`mobrecon.to_deploy`."""
     import inspect
 
-    params = inspect.signature(model.deploy).parameters
-    chosen = {}
-    for name, value in (("upsample_form", upsample_form), ("layout", layout)):
-        if name in params:
-            chosen[name] = value if value is not None else params[name].default
-        elif value is not None:
-            raise OptionError(f"this model's deploy() has no {name} option")
-    return chosen
+    params = inspect.signature(mobrecon.to_deploy).parameters
+    return {name: value if value is not None else params[name].default
+            for name, value in (("upsample_form", upsample_form), ("layout", layout))}  # fmt: skip
 
 
 def prepare(checkpoint: Path | None, template: Path | None, variant: str, upsample_form: str | None,
@@ -147,9 +138,9 @@ def prepare(checkpoint: Path | None, template: Path | None, variant: str, upsamp
 
     model, source = load_source_model(checkpoint, template, variant)
     log(f"model: {source.variant} from {source.recipe}; {source.topology}")
-    forms = deploy_options(model, upsample_form, layout)
+    forms = deploy_options(upsample_form, layout)
     try:
-        deploy = model.deploy(**forms).eval()
+        deploy = mobrecon.to_deploy(model, **forms).eval()
     except ValueError as exc:
         raise OptionError(first_line(exc)) from None
     upsample_form = ", ".join(f"{k}={v}" for k, v in forms.items())
@@ -317,8 +308,8 @@ def export_model(
         precision: comma list of ``fp32``, ``fp16``, ``int8``; each target builds those it supports.
         out: output folder; artifacts and ``manifest.json`` land there only when every gate passed.
         calibration: folder of images for int8 calibration; None uses generated images.
-        upsample_form: deploy mesh upsampling (``gather``, ``dense`` or ``mixed``); None: ``model.deploy``'s default.
-        layout: deploy decoder layout (``rows`` or ``rank4``); None: ``model.deploy``'s default.
+        upsample_form: deploy mesh upsampling (``gather``, ``dense`` or ``mixed``); None: ``mobrecon.to_deploy``'s default.
+        layout: deploy decoder layout (``rows`` or ``rank4``); None: ``mobrecon.to_deploy``'s default.
         opset: ONNX opset (>= 18).
         skip_verify: skip step 4 (artifacts are then recorded as not verified).
         progress: True for progress lines on stderr, False for none, or a callback.

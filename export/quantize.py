@@ -28,7 +28,7 @@ import numpy as np
 from mobrecon_export.common import ArtifactOptions, Prepared
 from mobrecon_export.errors import OptionError
 
-__all__ = ["calibration_images", "load_image_folder", "quantize_onnx_int8", "quantized_onnx", "weight_errors",
+__all__ = ["calibration_images", "load_image_folder", "quantize_onnx_int8", "weight_errors",
            "DEFAULT_CALIBRATION_COUNT", "DEFAULT_CALIBRATION_SEED", "IMAGE_SUFFIXES"]
 
 #: Calibration images generated when the user gives no folder.
@@ -146,13 +146,6 @@ def quantize_onnx_int8(prepared: Prepared, opts: ArtifactOptions, fp32_path: Pat
         "calibration_images": int(len(ws.calibration)), "calibrate_method": "MinMax",
     }
     return out
-
-
-def quantized_onnx(prepared: Prepared, opts: ArtifactOptions) -> Path:
-    """The int8 QDQ portable graph (built once per export)."""
-    from mobrecon_export.onnx_export import portable_onnx
-
-    return quantize_onnx_int8(prepared, opts, portable_onnx(prepared, opts))
 
 
 def weight_errors(original: dict[str, np.ndarray], compressed: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 //
 // The iOS harness: times and verifies the exported MobRecon artifacts on an iPhone (Core ML on the
 // .mlpackage with every compute unit, ONNX Runtime on the coreml-ep .ort with the CoreML and CPU
-// execution providers) and writes the project's result schema (benchmarks/result.schema.json).
+// execution providers) and writes the project's result schema (benchmarks/results/result.schema.json).
 //
 // Targets, one job each:
 //   MobReconHarness   platform-neutral core: bundle reader and hashes, the benchmark loop over an

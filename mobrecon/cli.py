@@ -105,11 +105,17 @@ def profile(
 # export/ and benchmarks/ ship in the same distribution (import names mobrecon_export and
 # mobrecon_bench); their command modules import onnx/coremltools/onnxruntime only when run.
 from mobrecon_bench.cli import bench_app  # noqa: E402
+from mobrecon_bench.devices.cli import device_app  # noqa: E402
 from mobrecon_export.cli import export_command, verify_command  # noqa: E402
+from mobrecon.evaluation.cli import eval_command  # noqa: E402
+from mobrecon.pipeline.cli import demo_command  # noqa: E402
 
 app.command("export")(export_command)
 app.command("verify")(verify_command)
 app.add_typer(bench_app, name="bench")
+app.add_typer(device_app, name="device")
+app.command("demo")(demo_command)
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -183,13 +183,3 @@ class DenseStackEncoder(nn.Module):
         fused = self.thrink2(torch.cat((self.stack1_remap(stack1), thrink), dim=1))
         maps, bottom = self.dense_stack2(fused)
         return maps, self.mid_proj(bottom)
-
-    def fuse(self) -> nn.Module:
-        """Deploy copy (:class:`mobrecon.densestack_deploy.DenseStackEncoderDeploy`): BatchNorm folded
-        everywhere, reorg folded into ``thrink`` (a 2x2 stride-2 conv), dense blocks without their
-        growing concatenations, pooling before squeeze-and-excitation gates."""
-        from mobrecon.deploy import fuse_encoder_with_reorg
-        from mobrecon.densestack_deploy import DenseStackEncoderDeploy
-
-        fused = fuse_encoder_with_reorg(self, "thrink.0")
-        return DenseStackEncoderDeploy(fused)

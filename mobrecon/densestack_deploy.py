@@ -2,7 +2,7 @@
 
 Usage::
 
-    fast_encoder = encoder.fuse()        # DenseStackEncoder.fuse() builds DenseStackEncoderDeploy
+    fast_encoder = deploy_densestack_encoder(encoder)     # DenseStackEncoder -> DenseStackEncoderDeploy
 
 Built from a fused encoder (BatchNorm folded, reorg folded into ``thrink``), by exact rewrites
 (each checked against the reference form in float64 by the tests):
@@ -19,7 +19,7 @@ Built from a fused encoder (BatchNorm folded, reorg folded into ``thrink``), by 
   makes that concat 4x smaller.
 - **``thrink2`` without its concat**: the 1x1 conv on ``cat(remap, thrink)`` as two convs summed.
 
-Measured (``python -m mobrecon_bench.ort_profile``-style A/B, ONNX Runtime 1.32 CPU, x86, 1 thread):
+Measured (``python -m mobrecon_bench.profiling.ort_profile``-style A/B, ONNX Runtime 1.32 CPU, x86, 1 thread):
 with the conv-form squeeze-and-excitation of :class:`mobrecon.blocks.SEBlockDeploy`, the encoder
 runs about 1.5 ms faster per inference than the straight BatchNorm-folded graph.
 """
@@ -33,9 +33,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from mobrecon.blocks import MobileUnit, SEBlockDeploy, broadcast_hw
-from mobrecon.densestack import DenseBlock2NoExpand, hourglass_up
+from mobrecon.densestack import DenseBlock2NoExpand, DenseStackEncoder, hourglass_up
+from mobrecon.fuse import fuse_encoder_with_reorg
 
-__all__ = ["SplitConv1x1", "SplitMobileUnit", "DenseBlockDeploy", "DenseHourglassDeploy", "DenseStackEncoderDeploy"]
+__all__ = ["SplitConv1x1", "SplitMobileUnit", "DenseBlockDeploy", "DenseHourglassDeploy", "DenseStackEncoderDeploy",
+           "deploy_densestack_encoder"]
 
 Parts = list[torch.Tensor]
 
@@ -207,3 +209,10 @@ class DenseStackEncoderDeploy(nn.Module):
         stack1, _ = self.dense_stack1(thrink)
         maps, bottom = self.dense_stack2(self.thrink2([self.stack1_remap(stack1), thrink]))
         return maps, self.mid_proj(bottom)
+
+
+def deploy_densestack_encoder(encoder: DenseStackEncoder) -> DenseStackEncoderDeploy:
+    """Deploy copy of a DenseStack encoder (``encoder`` untouched): BatchNorm folded everywhere, reorg
+    folded into ``thrink`` (a 2x2 stride-2 conv), dense blocks without their growing concatenations,
+    pooling before the squeeze-and-excitation gates."""
+    return DenseStackEncoderDeploy(fuse_encoder_with_reorg(encoder, "thrink.0"))

@@ -2,7 +2,12 @@
 
 Usage::
 
-    fast = mobrecon.deploy.to_deploy(model)      # or model.deploy(); ``model`` is left untouched
+    from mobrecon import to_deploy
+    fast = to_deploy(model)                       # ``model`` is left untouched
+
+This module converts; the model files know nothing of their deploy forms (no import from a model
+file leads here). Each encoder type has one converter in :data:`ENCODER_DEPLOY`; the shared
+stages (2D head, lifting, decoder) use their blocks' ``fuse()`` methods.
 
 What changes (each checked against the reference form in float64 by the tests, <= 1e-9):
 
@@ -25,48 +30,68 @@ What changes (each checked against the reference form in float64 by the tests, <
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
+import torch
 from torch import nn
 
-__all__ = ["to_deploy", "fuse_tree", "fuse_encoder_with_reorg"]
+from mobrecon.decoder import UPSAMPLE_FORMS
+from mobrecon.densestack import DenseStackEncoder
+from mobrecon.densestack_deploy import deploy_densestack_encoder
+from mobrecon.dsconv import DEPLOY_LAYOUTS
+from mobrecon.fuse import fuse_encoder_with_reorg, fuse_tree
+from mobrecon.ghoststack import GhostStackEncoder
+from mobrecon.model import CheckpointInfo, MobRecon, check_input, param_dtype
+from mobrecon.registry import ModelCard
+from mobrecon.topology import Topology
+
+__all__ = ["to_deploy", "MobReconDeploy", "ENCODER_DEPLOY", "deploy_ghoststack_encoder"]
 
 
-def fuse_tree(module: nn.Module) -> nn.Module:
-    """Replace, in place and recursively, every child that has a ``fuse()`` method by its result.
+class MobReconDeploy(nn.Module):
+    """Deploy form of :class:`mobrecon.model.MobRecon` (built by :func:`to_deploy`).
 
-    A child with ``fuse()`` is replaced whole (its ``fuse`` handles its own children); other
-    children are walked. Returns ``module`` (call it on a copy to keep the original).
+    Same outputs as the source model; BatchNorm folded, reorg folded into a 2x2 stride-2 conv,
+    pose pooling as explicit bilinear weights, mesh upsampling without scatter, the decoder on the
+    ``rows`` [B, N, C] or ``rank4`` [B, C, 1, N] layout, no shape read from the input in Python
+    (any batch in PyTorch; export at a fixed batch of 1).
     """
-    for name, child in list(module.named_children()):
-        fuse = getattr(child, "fuse", None)
-        if callable(fuse):
-            setattr(module, name, fuse())
-        else:
-            fuse_tree(child)
-    return module
+
+    def __init__(self, encoder: nn.Module, head2d: nn.Module, lifting: nn.Module, decoder: nn.Module, card: ModelCard, topology: Topology) -> None:
+        super().__init__()
+        self.encoder, self.head2d, self.lifting, self.decoder = encoder, head2d, lifting, decoder
+        self.card, self.topology = card, topology
+        self.checkpoint_info: CheckpointInfo | None = None
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Same contract as :meth:`mobrecon.model.MobRecon.forward`."""
+        check_input(x, self.card.input_size, param_dtype(self))
+        maps, latent = self.encoder(x)
+        uv = self.head2d(maps)
+        return {"verts": self.decoder(self.lifting(latent, uv)), "uv": uv}
 
 
-def fuse_encoder_with_reorg(encoder: nn.Module, conv_path: str) -> nn.Module:
-    """Deploy copy of an encoder whose ``reorg`` (space-to-depth) feeds a 1x1 conv at ``conv_path``.
-
-    BatchNorm is folded everywhere (:func:`fuse_tree` on a copy), then the reorg is folded into
-    that conv (:func:`mobrecon.fuse.fold_space_to_depth`) and replaced by an identity.
-
-    Args:
-        encoder: module with a ``reorg`` child; left untouched.
-        conv_path: dotted path of the 1x1 conv after fusing, e.g. ``"thrink.0"``.
-    """
-    from mobrecon.fuse import fold_space_to_depth
-
-    enc = fuse_tree(copy.deepcopy(encoder))
-    parent_path, _, name = conv_path.rpartition(".")
-    parent = enc.get_submodule(parent_path)
-    setattr(parent, name, fold_space_to_depth(getattr(parent, name)))
-    enc.reorg = nn.Identity()
-    return enc
+def deploy_ghoststack_encoder(encoder: GhostStackEncoder) -> GhostStackEncoder:
+    """Deploy copy of a GhostStack encoder: BatchNorm folded everywhere; reorg folded into
+    ``thrink``'s primary 1x1 conv, which becomes a 2x2 stride-2 conv on the stem output."""
+    return fuse_encoder_with_reorg(encoder, "thrink.primary_conv.0")
 
 
-def to_deploy(model: nn.Module, upsample_form: str = "mixed", layout: str = "rows") -> nn.Module:
+#: Encoder type -> the function that returns its deploy copy (the original is left untouched).
+ENCODER_DEPLOY: dict[type[nn.Module], Callable[[nn.Module], nn.Module]] = {
+    DenseStackEncoder: deploy_densestack_encoder,
+    GhostStackEncoder: deploy_ghoststack_encoder,
+}
+
+
+def _deploy_encoder(encoder: nn.Module) -> nn.Module:
+    for kind, convert in ENCODER_DEPLOY.items():
+        if isinstance(encoder, kind):
+            return convert(encoder)
+    raise TypeError(f"no deploy form for encoder {type(encoder).__name__}; add it to mobrecon.deploy.ENCODER_DEPLOY")
+
+
+def to_deploy(model: MobRecon, upsample_form: str = "mixed", layout: str = "rows") -> MobReconDeploy:
     """Deploy copy of a :class:`mobrecon.model.MobRecon` in eval mode; ``model`` is not modified.
 
     Args:
@@ -80,16 +105,12 @@ def to_deploy(model: nn.Module, upsample_form: str = "mixed", layout: str = "row
         ValueError: for an unknown form or layout.
 
     Returns:
-        A :class:`mobrecon.model.MobReconDeploy` with the same outputs.
+        A :class:`MobReconDeploy` with the same outputs.
     """
-    from mobrecon.decoder import UPSAMPLE_FORMS
-    from mobrecon.dsconv import DEPLOY_LAYOUTS
-    from mobrecon.model import MobReconDeploy
-
     if upsample_form not in UPSAMPLE_FORMS or layout not in DEPLOY_LAYOUTS:
         raise ValueError(f"deploy form must be upsample_form in {UPSAMPLE_FORMS} and layout in {DEPLOY_LAYOUTS}, got {upsample_form!r}, {layout!r}")
     deployed = MobReconDeploy(
-        encoder=model.encoder.fuse(),
+        encoder=_deploy_encoder(model.encoder),
         head2d=fuse_tree(copy.deepcopy(model.head2d)),
         lifting=model.lifting.fuse(),
         decoder=model.decoder.fuse(upsample_form, layout),

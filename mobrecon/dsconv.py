@@ -21,7 +21,7 @@ Forms of DSConv, all with the same parameters (``spatial_layer.weight`` [C, 1, 3
   (:class:`DSConvRowsFolded`): S times the pointwise multiply-adds, but no pass over the S-fold
   gathered tensor besides the MatMul's own read.
 
-Which deploy form is the default is decided by measurement (``benchmarks/dsconv_forms.py``).
+Which deploy form is the default is decided by measurement (``benchmarks/profiling/dsconv_forms.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Folding math for deploy forms, in one place: BatchNorm into the preceding conv or linear layer.
+"""Folding math for deploy forms, in one place: BatchNorm into the preceding conv or linear layer,
+space-to-depth into the next 1x1 conv, and the walkers that apply blocks' ``fuse()`` over a tree.
 
 Each helper returns a new layer computed under ``torch.no_grad`` in the parameters' dtype;
 the inputs are left untouched. Exactness: folding is algebraically exact; the results differ
@@ -7,10 +8,12 @@ from the unfused form only by floating-point rounding (<= 1e-12 relative in floa
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
-__all__ = ["fuse_conv_bn", "fuse_linear_bn", "bn_scale_shift", "fold_space_to_depth"]
+__all__ = ["fuse_conv_bn", "fuse_linear_bn", "bn_scale_shift", "fold_space_to_depth", "fuse_tree", "fuse_encoder_with_reorg"]
 
 
 def bn_scale_shift(bn: nn.BatchNorm1d | nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,3 +68,36 @@ def fold_space_to_depth(conv: nn.Conv2d, block: int = 2) -> nn.Conv2d:
     if conv.bias is not None:
         fused.bias.copy_(conv.bias)
     return fused
+
+
+def fuse_tree(module: nn.Module) -> nn.Module:
+    """Replace, in place and recursively, every child that has a ``fuse()`` method by its result.
+
+    A child with ``fuse()`` is replaced whole (its ``fuse`` handles its own children); other
+    children are walked. Returns ``module`` (call it on a copy to keep the original).
+    """
+    for name, child in list(module.named_children()):
+        fuse = getattr(child, "fuse", None)
+        if callable(fuse):
+            setattr(module, name, fuse())
+        else:
+            fuse_tree(child)
+    return module
+
+
+def fuse_encoder_with_reorg(encoder: nn.Module, conv_path: str) -> nn.Module:
+    """Deploy copy of an encoder whose ``reorg`` (space-to-depth) feeds a 1x1 conv at ``conv_path``.
+
+    BatchNorm is folded everywhere (:func:`fuse_tree` on a copy), then the reorg is folded into
+    that conv (:func:`fold_space_to_depth`) and replaced by an identity.
+
+    Args:
+        encoder: module with a ``reorg`` child; left untouched.
+        conv_path: dotted path of the 1x1 conv after fusing, e.g. ``"thrink.0"``.
+    """
+    enc = fuse_tree(copy.deepcopy(encoder))
+    parent_path, _, name = conv_path.rpartition(".")
+    parent = enc.get_submodule(parent_path)
+    setattr(parent, name, fold_space_to_depth(getattr(parent, name)))
+    enc.reorg = nn.Identity()
+    return enc

@@ -192,13 +192,6 @@ class GhostStackEncoder(nn.Module):
         maps, bottom = self.stack2(thrink + self.fusion(stack1))
         return maps, self.mid_proj(bottom)
 
-    def fuse(self) -> "GhostStackEncoder":
-        """Deploy copy: BatchNorm folded everywhere; reorg folded into ``thrink``'s primary 1x1 conv,
-        which becomes a 2x2 stride-2 conv on the stem output (no reorg op left)."""
-        from mobrecon.deploy import fuse_encoder_with_reorg
-
-        return fuse_encoder_with_reorg(self, "thrink.primary_conv.0")
-
 
 @dataclass(frozen=True)
 class GhostStackCfg:

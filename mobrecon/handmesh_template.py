@@ -1,4 +1,4 @@
-"""Read a HandMesh ``template/`` folder into a :class:`~mobrecon.topology.Topology`.
+"""Read a HandMesh ``template/`` folder into the fields of a :class:`~mobrecon.topology.Topology`.
 
 The folder (HandMesh: ``template/``; MANO-derived, never shipped with this project) holds:
 
@@ -25,7 +25,7 @@ import numpy as np
 from mobrecon.errors import TopologyError
 from mobrecon.safe_pickle import PickledSparse, load_restricted_pickle, read_bytes
 from mobrecon.spiral import compute_spirals
-from mobrecon.topology import Topology, UpTransform
+from mobrecon.up_transform import UpTransform
 
 __all__ = ["read_handmesh_template", "read_ply"]
 
@@ -217,7 +217,7 @@ def _cross_check(ply_verts: np.ndarray, ply_faces: np.ndarray, right_faces: np.n
 
 
 # ---------------------------------------------------------------------------- entry point
-def read_handmesh_template(template_dir: Path, spiral_length: int = 9) -> Topology:
+def read_handmesh_template(template_dir: Path, spiral_length: int = 9) -> dict[str, Any]:
     """Build the decoder topology from a HandMesh ``template/`` folder.
 
     Args:
@@ -225,8 +225,8 @@ def read_handmesh_template(template_dir: Path, spiral_length: int = 9) -> Topolo
         spiral_length: spiral length S (9 in MobRecon; dilation 1).
 
     Returns:
-        Topology with source = origin = "handmesh": num_verts (778, 389, 195, 98, 49), faces per
-        level [F, 3] int64, spirals [N_i, S] int64 for levels 0..3, up-transforms (row/col int64,
+        The :class:`mobrecon.topology.Topology` fields (``Topology(**fields)``): source = origin =
+        "handmesh", num_verts (778, 389, 195, 98, 49), faces per level [F, 3] int64, spirals [N_i, S] int64 for levels 0..3, up-transforms (row/col int64,
         value float32, reference entry order) and joint_regressor [21, 778] float64.
 
     Raises:
@@ -252,7 +252,7 @@ def read_handmesh_template(template_dir: Path, spiral_length: int = 9) -> Topolo
             raise TopologyError(f"transform.pkl face[{i}] refers to vertex {int(f.max())} of a {num_verts[i]}-vertex level")
     up = tuple(_up_transform(u, (num_verts[i], num_verts[i + 1]), "transform.pkl", i) for i, u in enumerate(ups))
     spirals = tuple(compute_spirals(faces[i], num_verts[i], spiral_length) for i in range(len(num_verts) - 1))
-    return Topology(
+    return dict(
         num_verts=num_verts,
         faces=tuple(faces),
         spirals=spirals,

@@ -10,7 +10,7 @@ Usage::
     model = create_model("densestack", topology=Topology.synthetic()).eval()
     out = model(images)          # images: [B, 3, 128, 128] float32 in [-1, 1]
     out["verts"], out["uv"]      # [B, 778, 3] (x0.2 = metres), [B, 21, 2] (x128 = pixels)
-    fast = model.deploy()        # same weights, mobile-friendly graph, original untouched
+    fast = to_deploy(model)      # mobrecon.deploy: same weights, mobile-friendly graph, original untouched
 
 Stages, each callable on its own: :meth:`MobRecon.forward_encoder`, :meth:`forward_head2d`,
 :meth:`forward_lifting`, :meth:`forward_decoder`.
@@ -18,7 +18,6 @@ Stages, each callable on its own: :meth:`MobRecon.forward_encoder`, :meth:`forwa
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,7 +31,7 @@ from mobrecon.heads import MapRegHead, PoseLifting
 from mobrecon.registry import HANDMESH_WEIGHTS, ModelCard, register_model
 from mobrecon.topology import Topology
 
-__all__ = ["MobReconCfg", "MobRecon", "CheckpointInfo"]
+__all__ = ["MobReconCfg", "MobRecon", "CheckpointInfo", "check_input", "param_dtype"]
 
 
 @dataclass(frozen=True)
@@ -129,23 +128,14 @@ class MobRecon(nn.Module):
         Raises:
             InputError: on a tensor of the wrong type, shape or dtype.
         """
-        check_input(x, self.card.input_size, _param_dtype(self))
+        check_input(x, self.card.input_size, param_dtype(self))
         maps, latent = self.forward_encoder(x)
         uv = self.forward_head2d(maps)
         return {"verts": self.forward_decoder(self.forward_lifting(latent, uv)), "uv": uv}
 
-    # ------------------------------------------------------------------ deploy
-    def deploy(self, upsample_form: str = "mixed", layout: str = "rows") -> "MobReconDeploy":
-        """A deploy copy with the same weights and a mobile-friendly graph; ``self`` is untouched.
 
-        See :class:`MobReconDeploy` and :func:`mobrecon.deploy.to_deploy` for the options.
-        """
-        from mobrecon.deploy import to_deploy
-
-        return to_deploy(self, upsample_form=upsample_form, layout=layout)
-
-
-def _param_dtype(model: nn.Module) -> torch.dtype:
+def param_dtype(model: nn.Module) -> torch.dtype:
+    """The dtype of a module's parameters (float32 when it has none)."""
     return next(model.parameters(), torch.empty(0)).dtype
 
 
@@ -159,29 +149,6 @@ def check_input(x: object, size: int, dtype: torch.dtype) -> None:
         raise InputError(f"expected input of shape [B, 3, {size}, {size}] (RGB, NCHW), got {list(x.shape)}")
     if x.dtype != dtype:
         raise InputError(f"expected input dtype {dtype} (the model's), got {x.dtype}; convert with x.to({dtype})")
-
-
-class MobReconDeploy(nn.Module):
-    """Deploy form of :class:`MobRecon` (built by :func:`mobrecon.deploy.to_deploy`).
-
-    Same outputs as the source model; BatchNorm folded, reorg folded into a 2x2 stride-2 conv,
-    pose pooling as explicit bilinear weights, mesh upsampling without scatter, the decoder on the
-    ``rows`` [B, N, C] or ``rank4`` [B, C, 1, N] layout, no shape read from the input in Python
-    (any batch in PyTorch; export at a fixed batch of 1).
-    """
-
-    def __init__(self, encoder: nn.Module, head2d: nn.Module, lifting: nn.Module, decoder: nn.Module, card: ModelCard, topology: Topology) -> None:
-        super().__init__()
-        self.encoder, self.head2d, self.lifting, self.decoder = encoder, head2d, lifting, decoder
-        self.card, self.topology = card, topology
-        self.checkpoint_info: CheckpointInfo | None = None
-
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Same contract as :meth:`MobRecon.forward`."""
-        check_input(x, self.card.input_size, _param_dtype(self))
-        maps, latent = self.encoder(x)
-        uv = self.head2d(maps)
-        return {"verts": self.decoder(self.lifting(latent, uv)), "uv": uv}
 
 
 # ---------------------------------------------------------------------- checkpoint key filters

@@ -7,19 +7,19 @@ Usage::
     model = create_model("densestack", topology=Topology.synthetic())
 
 A constructor is registered with :func:`register_model` together with a :class:`ModelCard`;
-the names are the CLI's ``--variant`` choices.
+the names are the CLI's ``--variant`` choices. Model files register themselves when imported
+(``import mobrecon`` imports them all); this module imports no model.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
+
+from torch import nn
 
 from mobrecon.errors import MobReconError
-
-if TYPE_CHECKING:
-    from mobrecon.model import MobRecon
 
 __all__ = ["ModelCard", "register_model", "create_model", "list_models", "get_model_card"]
 
@@ -77,16 +77,16 @@ OUTPUT_UNITS = {
 @dataclass(frozen=True)
 class _Entry:
     card: ModelCard
-    constructor: Callable[..., "MobRecon"]
+    constructor: Callable[..., nn.Module]
 
 
 _REGISTRY: dict[str, _Entry] = {}
 
 
-def register_model(card: ModelCard) -> Callable[[Callable[..., "MobRecon"]], Callable[..., "MobRecon"]]:
+def register_model(card: ModelCard) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator recording ``fn`` as the constructor of ``card.name``."""
 
-    def wrap(fn: Callable[..., "MobRecon"]) -> Callable[..., "MobRecon"]:
+    def wrap(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if card.name in _REGISTRY:
             raise RuntimeError(f"variant {card.name!r} registered twice")
         _REGISTRY[card.name] = _Entry(card, fn)
@@ -95,20 +95,12 @@ def register_model(card: ModelCard) -> Callable[[Callable[..., "MobRecon"]], Cal
     return wrap
 
 
-def _ensure_loaded() -> None:
-    # Importing the model files runs their @register_model decorators.
-    import mobrecon.model  # noqa: F401
-    import mobrecon.ghoststack  # noqa: F401
-
-
 def list_models() -> list[str]:
     """Registered variant names, sorted."""
-    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
 def _entry(name: str) -> _Entry:
-    _ensure_loaded()
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -121,7 +113,7 @@ def get_model_card(name: str) -> ModelCard:
     return _entry(name).card
 
 
-def create_model(name: str, **overrides: Any) -> "MobRecon":
+def create_model(name: str, **overrides: Any) -> nn.Module:
     """Build a registered variant with random (seeded by the caller) weights.
 
     Args:

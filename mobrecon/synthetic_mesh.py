@@ -17,10 +17,12 @@ one-hot on 21 vertices spread evenly over level 0.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from mobrecon.spiral import compute_spirals
-from mobrecon.topology import Topology, UpTransform
+from mobrecon.up_transform import UpTransform
 
 __all__ = ["SYNTHETIC_LEVELS", "build_synthetic_topology", "tube_vertices", "tube_faces"]
 
@@ -88,18 +90,18 @@ def _joint_regressor(n: int) -> np.ndarray:
     return reg
 
 
-def build_synthetic_topology() -> Topology:
+def build_synthetic_topology() -> dict[str, Any]:
     """The built-in synthetic topology (deterministic, bit-identical across calls and platforms).
 
     Returns:
-        Topology with source = origin = "synthetic", num_verts (778, 389, 195, 98, 49), faces
-        [F_i, 3] int64, spirals [N_i, 9] int64 for levels 0..3, up-transforms with 3 float32 taps
+        The :class:`mobrecon.topology.Topology` fields (``Topology(**fields)``): source = origin =
+        "synthetic", num_verts (778, 389, 195, 98, 49), faces [F_i, 3] int64, spirals [N_i, 9] int64 for levels 0..3, up-transforms with 3 float32 taps
         per output row, and a one-hot joint_regressor [21, 778] float64.
     """
     verts = [tube_vertices(n, s) for n, s in SYNTHETIC_LEVELS]
     faces = tuple(tube_faces(n, s) for n, s in SYNTHETIC_LEVELS)
     num_verts = tuple(n for n, _ in SYNTHETIC_LEVELS)
-    return Topology(
+    return dict(
         num_verts=num_verts,
         faces=faces,
         spirals=tuple(compute_spirals(faces[i], num_verts[i], 9) for i in range(len(num_verts) - 1)),

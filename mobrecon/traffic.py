@@ -31,7 +31,7 @@ Assumptions:
      [B, N*S, C] -> Mul by the tap weights -> ReduceMean over S -> MatMul. It moves more bytes
      than ``rank4`` (the Mul writes a second S-fold tensor) yet runs faster on ONNX Runtime CPU,
      whose Gather copies contiguous rows but goes element by element along the innermost axis:
-     bytes moved are not the whole story (``benchmarks/dsconv_forms.py`` measures both). A layer
+     bytes moved are not the whole story (``benchmarks/profiling/dsconv_forms.py`` measures both). A layer
      with at most ``FOLD_MAX_OUT_CHS`` outputs (the xyz head) is Gather -> MatMul over the S rows
      with the tap weights folded in (:class:`mobrecon.dsconv.DSConvRowsFolded`).
    - ``fused``: no form in dsconv.py; the lower bound of a custom kernel that gathers the S rows

@@ -72,3 +72,31 @@ def load_golden(layout: str) -> dict:
 
     path = require_reference(GOLDEN_FILES[layout][0])
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+# ---------------------------------------------------------------------- a real export and its bundle
+@pytest.fixture(scope="session")
+def default_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in densestack exported to ONNX fp32 only (quick), once per session."""
+    from mobrecon_export.pipeline import export_model
+
+    out = tmp_path_factory.mktemp("device-export") / "densestack"
+    export_model(variant="densestack", targets="onnx", precision="fp32", out=out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_bundle(default_export: Path):
+    """``mobrecon device bundle`` of :func:`default_export`, read back (:class:`mobrecon_bench.devices.bundle.Bundle`)."""
+    from mobrecon_bench.devices.bundle import make_bundle, read_bundle
+
+    made = make_bundle(default_export, default_export.parent / "bundle")
+    return read_bundle(made.folder)
+
+
+@pytest.fixture(scope="session")
+def builtin_loaded():
+    """The pipeline's built-in default model (seeded weights, synthetic mesh), built once per session (slow to condition)."""
+    from mobrecon.pipeline.runner import load_crop_model
+
+    return load_crop_model()

@@ -25,7 +25,7 @@ What it does, in order (every failure is one sentence, :class:`IosRunError`):
 
 Talking to xcodebuild, xctrace and xcresulttool is :mod:`mobrecon_bench.devices.ios_xcode`'s job.
 No iPhone has run this code: its command construction and result extraction are tested with fake
-``xcodebuild`` / ``xcrun`` programs and a hand-written .xcresult export (tests/devices/ios).
+``xcodebuild`` / ``xcrun`` programs and a hand-written .xcresult export (tests/benchmarks/devices/ios).
 """
 
 from __future__ import annotations

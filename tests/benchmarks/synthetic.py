@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mobrecon_bench.schema import Artifact, BenchmarkRecord, BenchmarkResult, Device, Method, RuntimeInfo
-from mobrecon_bench.stats import summarize
+from mobrecon_bench.results.schema import Artifact, BenchmarkRecord, BenchmarkResult, Device, Method, RuntimeInfo
+from mobrecon_bench.results.stats import summarize
 
 
 def lognormal_rounds(

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mobrecon_bench.cli import bench_app
-from mobrecon_bench.schema import load_result, save_result
+from mobrecon_bench.results.schema import load_result, save_result
 
 from .synthetic import lognormal_rounds, make_record, make_result
 
@@ -91,7 +91,7 @@ def test_run_without_the_yardstick(tiny_onnx, tmp_path):
 
 def test_run_default_exports_the_builtin_models(tmp_path, monkeypatch):
     """No DIR: the suite runs on the built-in variants (the suite itself is stubbed: it takes minutes)."""
-    from mobrecon_bench import suite
+    from mobrecon_bench.running import suite
 
     seen = {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mobrecon import create_model, list_models
+from mobrecon import create_model, list_models, to_deploy
 from mobrecon.decoder import UPSAMPLE_FORMS
 from mobrecon.dsconv import DEPLOY_LAYOUTS, DSCONV_FORMS, DSConv
 from mobrecon.spiralconv import SpiralConv
@@ -42,7 +42,7 @@ DEPLOY_FORMS = [(u, lay) for lay in DEPLOY_LAYOUTS for u in UPSAMPLE_FORMS]
 @pytest.mark.parametrize("upsample_form, layout", DEPLOY_FORMS)
 def test_deploy_equals_reference_on_random_input(random_model, upsample_form, layout):
     x = torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(2), dtype=torch.float64) * 2 - 1
-    deployed = random_model.deploy(upsample_form, layout)
+    deployed = to_deploy(random_model, upsample_form, layout)
     with torch.no_grad():
         want, got = random_model(x), deployed(x)
     for key in ("verts", "uv"):
@@ -51,7 +51,7 @@ def test_deploy_equals_reference_on_random_input(random_model, upsample_form, la
 
 def test_deploy_leaves_original_untouched(random_model):
     before = {k: v.clone() for k, v in random_model.state_dict().items()}
-    random_model.deploy()
+    to_deploy(random_model)
     after = random_model.state_dict()
     assert before.keys() == after.keys()
     assert all(torch.equal(before[k], after[k]) for k in before)
@@ -66,7 +66,7 @@ def test_deploy_equals_golden_float64(layout, upsample_form, deploy_layout, hand
 
     data = load_golden(layout)
     _, vkey, ukey = GOLDEN_FILES[layout]
-    deployed = load_checkpoint(data["state_dict"], topology=handmesh_topology).double().deploy(upsample_form, deploy_layout)
+    deployed = to_deploy(load_checkpoint(data["state_dict"], topology=handmesh_topology).double(), upsample_form, deploy_layout)
     with torch.no_grad():
         out = deployed(data["input"][:2].double())
     assert (out["verts"] - data["outputs_float64"][vkey][:2]).abs().max().item() <= F64_MAX
@@ -110,7 +110,7 @@ FORBIDDEN_OPS = ("scatter", "grid_sampler", "sparse", "pixel_unshuffle", "pixel_
 
 @pytest.mark.parametrize("upsample_form, layout", DEPLOY_FORMS)
 def test_deploy_graph_has_no_mobile_hostile_ops(random_model, upsample_form, layout):
-    deployed = random_model.float().deploy(upsample_form, layout)
+    deployed = to_deploy(random_model.float(), upsample_form, layout)
     random_model.double()
     program = torch.export.export(deployed, (torch.zeros(1, 3, 128, 128),))
     ops, max_rank = set(), 0
@@ -146,4 +146,4 @@ def test_buffers_follow_dtype(synthetic_topology):
 
 def test_unknown_deploy_form_is_refused(random_model):
     with pytest.raises(ValueError, match="deploy form"):
-        random_model.deploy("sparse", "rows")
+        to_deploy(random_model, "sparse", "rows")

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 import mobrecon
-from mobrecon import Topology, create_model, get_model_card, list_models
+from mobrecon import Topology, create_model, get_model_card, list_models, to_deploy
+from mobrecon.deploy import deploy_ghoststack_encoder
 from mobrecon.blocks import GhostModule, Reorg
 from mobrecon.ghoststack import GhostStackCfg, GhostStackEncoder
 from mobrecon.profile import profile_variant
@@ -111,7 +112,7 @@ def test_cost_matches_proposal(report) -> None:
 def test_deploy_matches_reference_float64(topology: Topology) -> None:
     torch.manual_seed(1)
     model = _randomise(create_model("ghoststack", topology=topology)).double().eval()
-    deployed = model.deploy()
+    deployed = to_deploy(model)
     x = torch.rand(3, 3, 128, 128, dtype=torch.float64) * 2 - 1
     with torch.no_grad():
         ref, dep = model(x), deployed(x)
@@ -130,7 +131,7 @@ def test_deploy_matches_reference_float64(topology: Topology) -> None:
 def test_encoder_fuse_leaves_original(topology: Topology) -> None:
     enc = GhostStackEncoder(GhostStackCfg())
     before = {k: v.clone() for k, v in enc.state_dict().items()}
-    enc.fuse()
+    deploy_ghoststack_encoder(enc)
     assert all(torch.equal(before[k], v) for k, v in enc.state_dict().items())
     assert isinstance(enc.reorg, Reorg)
 

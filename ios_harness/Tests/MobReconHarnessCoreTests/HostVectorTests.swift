@@ -1,5 +1,5 @@
 // The Swift core against the host's own numbers (host-vectors.json, written by
-// tests/devices/ios/host_vectors.py from mobrecon_bench.stats and mobrecon_export): statistics,
+// tests/benchmarks/devices/ios/host_vectors.py from mobrecon_bench.results.stats and mobrecon_export): statistics,
 // iteration count, accuracy, the directory hash and raw tensor bytes. Runs with `swift test` on a Mac.
 
 import Foundation

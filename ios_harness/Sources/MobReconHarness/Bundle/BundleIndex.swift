@@ -1,7 +1,7 @@
 // bundle.json, as `mobrecon device bundle` writes it (benchmarks/devices/bundle.schema.json).
 //
 // Only the fields the harness uses are decoded; Swift names map to the schema's keys through
-// CodingKeys and nowhere else. tests/devices/ios checks every key here against the schema.
+// CodingKeys and nowhere else. tests/benchmarks/devices/ios checks every key here against the schema.
 
 import Foundation
 

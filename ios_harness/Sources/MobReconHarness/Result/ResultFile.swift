@@ -1,6 +1,6 @@
-// The result file, version 2 of benchmarks/result.schema.json: the same schema host runs write.
+// The result file, version 2 of benchmarks/results/result.schema.json: the same schema host runs write.
 //
-// Swift names map to the schema's keys through CodingKeys only. tests/devices/ios reads these types
+// Swift names map to the schema's keys through CodingKeys only. tests/benchmarks/devices/ios reads these types
 // from this source and checks every key, every required key and every nested type against the
 // schema, so the Swift writer and the host reader cannot drift apart unnoticed.
 //

@@ -1,5 +1,5 @@
 // One record of the result file: one (artifact, runtime configuration, thread count) and everything
-// measured for it. Keys: `$defs/record` of benchmarks/result.schema.json.
+// measured for it. Keys: `$defs/record` of benchmarks/results/result.schema.json.
 
 import Foundation
 

@@ -3,7 +3,7 @@
 
 import Foundation
 
-/// Summary of one record's samples (milliseconds), as `mobrecon_bench.stats.summarize` gives it.
+/// Summary of one record's samples (milliseconds), as `mobrecon_bench.results.stats.summarize` gives it.
 public struct LatencySummary: Equatable {
     public let nSamples: Int
     public let medianMs: Double
