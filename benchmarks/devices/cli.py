@@ -5,6 +5,7 @@ Usage::
     mobrecon device bundle exports/                 # -> exports/bundle/
     mobrecon device bundle exports/ --out /tmp/bundle
     mobrecon device android run exports/bundle --ep nnapi,xnnpack,cpu --threads 1,4
+    mobrecon device ios run exports/bundle --device UDID --team TEAMID --compute-units cpuOnly,all
 
 Each command calls one library function and prints its result; a user error prints one sentence
 on stderr and exits 2 (``mobrecon.cli`` turns :class:`mobrecon.errors.MobReconError` into that).
@@ -45,5 +46,7 @@ def bundle(
 
 # The platform drivers own their command modules; they are mounted here.
 from mobrecon_bench.devices.android_cli import android_app  # noqa: E402
+from mobrecon_bench.devices.ios_cli import ios_app  # noqa: E402
 
 device_app.add_typer(android_app, name="android")
+device_app.add_typer(ios_app, name="ios")

@@ -77,7 +77,3 @@ def extract(
     except IosRunError as err:
         raise _fail(err) from None
     typer.echo("\n".join([f"{len(found)} result file(s) in {out}:"] + [f"  {p}" for p in found]))
-
-
-if __name__ == "__main__":  # before the main CLI mounts it: python -m mobrecon_bench.devices.ios_cli run ...
-    ios_app()
