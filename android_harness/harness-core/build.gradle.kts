@@ -12,3 +12,8 @@ dependencies {
     testImplementation(libs.kotlin.test.junit)
     testImplementation(libs.junit)
 }
+
+// The pipeline port's tests read the shared vectors (tests/vectors/pipeline/*.json) of the repository.
+tasks.withType<Test>().configureEach {
+    systemProperty("mobrecon.vectors", rootProject.projectDir.resolve("../tests/vectors").canonicalPath)
+}

@@ -1,6 +1,7 @@
 """The Android harness's Kotlin, compiled and run on this host.
 
-- harness-core (plain Kotlin) and its JUnit suite on the JVM: every test the sources declare ran and passed;
+- harness-core (plain Kotlin) and its JUnit suite on the JVM: every test the sources declare ran and passed,
+  among them the pipeline port (crop, registration) against the shared vectors in tests/vectors/pipeline/;
 - the Android-only sources type-check against the named API stubs (tests/android_harness/android_api_stubs);
 - the replay main on a numpy-made bundle writes a result file that the host's own schema validation,
   statistics and accuracy maths agree with, to the last bit where the definitions are the same code paths;
@@ -23,16 +24,27 @@ from tests.android_harness import kotlin_build
 from tests.android_harness.conftest import JUNIT_COUNT, run_replay
 
 REPLAY_OUT = kotlin_build.HARNESS / "build" / "replay"
+#: The shared pipeline test vectors the Kotlin port of the crop and registration is compared with.
+VECTORS = kotlin_build.REPO_ROOT / "tests" / "vectors"
 
 
 def test_junit_suite_passes_every_declared_test(host_build, request):
-    proc = subprocess.run([host_build.toolchain.java, "-cp", ":".join(map(str, [host_build.tests_jar, host_build.core_jar, *host_build.toolchain.test_classpath()])),
+    """Every @Test of harness-core, the pipeline port's against the shared vectors (tests/vectors) among them."""
+    assert (VECTORS / "pipeline" / "crop.json").is_file() and (VECTORS / "pipeline" / "registration.json").is_file()
+    proc = subprocess.run([host_build.toolchain.java, f"-Dmobrecon.vectors={VECTORS}",
+                           "-cp", ":".join(map(str, [host_build.tests_jar, host_build.core_jar, *host_build.toolchain.test_classpath()])),
                            "org.junit.runner.JUnitCore", *host_build.test_classes()], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     ran = int(re.search(r"^OK \((\d+) tests?\)$", proc.stdout, re.M).group(1))
     declared = sum(p.read_text().count("@Test\n") for p in kotlin_build.CORE_TEST.rglob("*.kt"))
     assert ran == declared > 0
-    request.config.stash[JUNIT_COUNT] = f"harness-core JUnit suite (Kotlin, run by test_junit_suite_passes_every_declared_test): {ran} tests ran, all passed"
+    # the vector comparisons print one line per quantity (max |diff| vs tolerance): all of them must have run
+    vector_lines = re.findall(r"pipeline-vectors .*", proc.stdout)
+    assert {q for q in ("crop.json matrix:", "crop.json k_crop:", "crop.json crop_samples", "crop.json warp", "registration.json t_m:",
+                        "registration.json rounds") if not any(q in line for line in vector_lines)} == set()
+    request.config.stash[JUNIT_COUNT] = "\n".join(
+        [f"harness-core JUnit suite (Kotlin, run by test_junit_suite_passes_every_declared_test): {ran} tests ran, all passed",
+         *(f"  {line}" for line in vector_lines)])
 
 
 def test_android_only_sources_type_check_against_the_stubs(host_build):
@@ -40,7 +52,8 @@ def test_android_only_sources_type_check_against_the_stubs(host_build):
         names = set(z.namelist())
     for cls in ("mobrecon/harness/android/OrtEngine.class", "mobrecon/harness/android/OrtEngineSession.class",
                 "mobrecon/harness/android/AndroidProbe.class", "mobrecon/harness/android/AndroidDevice.class",
-                "mobrecon/harness/android/AndroidHarness.class", "mobrecon/harness/app/MainActivity.class",
+                "mobrecon/harness/android/AndroidHarness.class", "mobrecon/harness/android/HandMeshPipeline.class",
+                "mobrecon/harness/android/OrtMeshModel.class", "mobrecon/harness/app/MainActivity.class",
                 "mobrecon/harness/app/HarnessInstrumentedTest.class"):
         assert cls in names
     # the stubs are not part of what was checked into the jar: only the project's own classes

@@ -1,6 +1,7 @@
 package ai.onnxruntime;
 public class OrtSession implements AutoCloseable {
     public java.util.Set<String> getInputNames() { throw new UnsupportedOperationException("stub"); }
+    public java.util.Set<String> getOutputNames() { throw new UnsupportedOperationException("stub"); }
     public Result run(java.util.Map<String, ? extends OnnxTensorLike> inputs) throws OrtException { throw new UnsupportedOperationException("stub"); }
     public String endProfiling() throws OrtException { throw new UnsupportedOperationException("stub"); }
     @Override public void close() throws OrtException { throw new UnsupportedOperationException("stub"); }
@@ -21,5 +22,6 @@ public class OrtSession implements AutoCloseable {
     public static class Result implements AutoCloseable, Iterable<java.util.Map.Entry<String, OnnxValue>> {
         @Override public void close() { throw new UnsupportedOperationException("stub"); }
         @Override public java.util.Iterator<java.util.Map.Entry<String, OnnxValue>> iterator() { throw new UnsupportedOperationException("stub"); }
+        public java.util.Optional<OnnxValue> get(String key) { throw new UnsupportedOperationException("stub"); }
     }
 }
