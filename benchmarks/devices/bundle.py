@@ -15,9 +15,10 @@ Layout (``docs/device-contract.md``, schema ``bundle.schema.json`` beside this f
       bundle.json                      index: artifacts, hashes, tensor specs, preprocessing, units, limits
       inputs/verification.f32          [N, 3, S, S] the inputs ``mobrecon verify`` uses, normalised
       expected/<model>.<output>.f32    [N, ...] PyTorch float32 outputs for them, per model
+      mesh/<model>.faces.i32           [F, 3] int32 triangles; mesh/<model>.joint_regressor.f32 [21, V]
       artifacts/<file>                 every artifact of the export(s), copied (.mlpackage folders whole)
 
-Raw files are headerless row-major little-endian float32 of exactly ``4 x prod(shape)`` bytes, so a
+Raw files are headerless row-major little-endian float32 (int32 for the faces) of exactly ``4 x prod(shape)`` bytes, so a
 phone reads them with no Python and no third-party library. The bundle is written into a temporary
 folder beside ``out`` and moved into place only when complete.
 """
@@ -116,6 +117,7 @@ class _Model:
     inputs: list[tuple[str, np.ndarray]]
     refs: dict[str, np.ndarray]
     floor: dict[str, float]
+    topology: Any
 
     @property
     def id(self) -> str:
@@ -137,19 +139,32 @@ def _read_export(folder: Path, log: Callable[[str], None]) -> _Model:
         raise BenchmarkError(str(err)) from None
     inputs = verification_inputs(manifest.verification_inputs, model.card.input_size)
     refs = reference_outputs(model, inputs)
-    return _Model(folder, manifest, inputs, refs, float32_floor(model, inputs, refs))
+    return _Model(folder, manifest, inputs, refs, float32_floor(model, inputs, refs), model.topology)
 
 
-def _write_raw(root: Path, relative: str, name: str, array: np.ndarray) -> dict[str, Any]:
-    """Write ``array`` as headerless little-endian float32 at ``root/relative``; its bundle.json entry."""
+def _write_raw(root: Path, relative: str, name: str, array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
+    """Write ``array`` as headerless little-endian float32 (or int32) at ``root/relative``; its bundle.json entry."""
     from mobrecon_export.manifest import path_sha256
 
-    data = np.ascontiguousarray(array, dtype="<f4")
+    data = np.ascontiguousarray(array, dtype={"float32": "<f4", "int32": "<i4"}[dtype])
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.tobytes())
-    return {"name": name, "file": relative, "shape": list(data.shape), "dtype": "float32", "byte_order": "little",
+    return {"name": name, "file": relative, "shape": list(data.shape), "dtype": dtype, "byte_order": "little",
             "size_bytes": data.nbytes, "sha256": path_sha256(path)}  # fmt: skip
+
+
+def _mesh(model: _Model, root: Path) -> dict[str, Any] | None:
+    """Faces, joint regressor and joint order of the model's mesh (what an app needs beyond the network)."""
+    from mobrecon.pipeline.outputs import MANO_TO_MPII
+
+    topology = model.topology
+    if topology.joint_regressor is None:
+        return None
+    return {"faces": _write_raw(root, f"mesh/{model.id}.faces.i32", "faces", topology.faces[0], "int32"),
+            "joint_regressor": _write_raw(root, f"mesh/{model.id}.joint_regressor.f32", "joint_regressor",
+                                          topology.joint_regressor),
+            "mano_to_mpii": [int(i) for i in MANO_TO_MPII]}  # fmt: skip
 
 
 def _directory_files(path: Path) -> list[dict[str, Any]]:
@@ -235,7 +250,7 @@ def _index(models: Sequence[_Model], root: Path, log: Callable[[str], None]) -> 
             "recipe": src.recipe, "checkpoint_sha256": src.checkpoint_sha256, "checkpoint_layout": src.checkpoint_layout,
             "topology_source": src.topology_source, "topology_sha256": src.topology_sha256,
             "topology_synthetic": src.topology_synthetic, "mult_adds": profile_variant(src.variant).total_mult_adds, "float32_floor": m.floor,
-            "expected_outputs": expected,
+            "expected_outputs": expected, "mesh": _mesh(m, root),
         })  # fmt: skip
         for entry in m.manifest.artifacts:
             if entry.file in {a["id"] for a in artifact_docs}:
@@ -411,7 +426,8 @@ class Bundle:
             raise BenchmarkError(f"bundle file {entry['file']} has {len(data)} bytes; its shape {entry['shape']} implies {expected}")
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise BenchmarkError(f"bundle file {entry['file']} changed since the bundle was made (sha256 mismatch)")
-        return np.frombuffer(data, dtype="<f4").reshape(entry["shape"]).astype(np.float32)
+        kind = {"float32": ("<f4", np.float32), "int32": ("<i4", np.int32)}[entry["dtype"]]
+        return np.frombuffer(data, dtype=kind[0]).reshape(entry["shape"]).astype(kind[1])
 
     def expected_outputs(self, model_id: str) -> dict[str, np.ndarray]:
         """The PyTorch float32 outputs of a model for all N inputs: name -> [N, ...]."""

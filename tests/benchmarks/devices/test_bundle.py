@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 def _raw_entries(index: dict) -> list[dict]:
-    return [index["inputs"]["tensor"], *(e for m in index["models"] for e in m["expected_outputs"])]
+    mesh = [m["mesh"][k] for m in index["models"] if m.get("mesh") for k in ("faces", "joint_regressor")]
+    return [index["inputs"]["tensor"], *(e for m in index["models"] for e in m["expected_outputs"]), *mesh]
 
 
 def test_every_raw_file_has_the_size_its_shape_implies(default_bundle):
@@ -28,6 +29,17 @@ def test_every_raw_file_has_the_size_its_shape_implies(default_bundle):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
     (inputs,) = [e for e in _raw_entries(default_bundle.index) if e["file"] == INPUTS_FILE]
     assert inputs["shape"] == [len(default_bundle.index["inputs"]["labels"]), 3, 128, 128]
+
+
+def test_the_mesh_an_app_needs_is_in_the_bundle(default_bundle):
+    from mobrecon import Topology
+    from mobrecon.pipeline.outputs import MANO_TO_MPII
+
+    (model,) = default_bundle.index["models"]
+    topology = Topology.synthetic()  # the default export's mesh
+    assert np.array_equal(default_bundle.read_tensor(model["mesh"]["faces"]), topology.faces[0])
+    assert np.array_equal(default_bundle.read_tensor(model["mesh"]["joint_regressor"]), topology.joint_regressor.astype(np.float32))
+    assert model["mesh"]["mano_to_mpii"] == MANO_TO_MPII.tolist()
 
 
 def test_every_artifact_is_copied_with_its_hash(default_bundle, default_export):
