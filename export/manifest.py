@@ -328,8 +328,9 @@ def kept_inaccurate_lines(manifest: Manifest) -> list[str]:
         v = by_file[name].verification if name in by_file else None
         reason = v.reason if v and v.status == "fail" else "failed its accuracy limits at export"
         lines.append(f"KEPT, FAILS ITS ACCURACY LIMITS (--keep-inaccurate): {name}: {reason}")
-    lines.append(f"kept {len(kept)} artifact{'s' if len(kept) != 1 else ''} that FAIL their accuracy limits "
-                 "(--keep-inaccurate): time them, do not trust their outputs")
+    what = "1 artifact that FAILS its" if len(kept) == 1 else f"{len(kept)} artifacts that FAIL their"
+    lines.append(f"kept {what} accuracy limits (--keep-inaccurate): time {'it' if len(kept) == 1 else 'them'}, "
+                 f"do not trust {'its' if len(kept) == 1 else 'their'} outputs")
     return lines
 
 
