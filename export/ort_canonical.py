@@ -59,11 +59,18 @@ def _fbs():
     return ArgTypeAndIndex, InferenceSession, KernelTypeStrArgsEntry, KernelTypeStrResolver, OpIdKernelTypeStrArgsEntry
 
 
+def _fn(module, name: str):
+    """A builder function of a generated table module by its long name, e.g. ``KernelTypeStrArgsEntryAddArgs``
+    (the short aliases, ``AddArgs``, are missing from the bindings older ONNX Runtime releases ship)."""
+    return getattr(module, module.__name__.rsplit(".", 1)[-1] + name)
+
+
 def _session(data: bytes):
     _, inference_session, *_ = _fbs()
     if len(data) < 8 or data[4:8] != ORT_FILE_IDENTIFIER:
         raise ExportError("not an ORT format model (no ORTM file identifier)")
-    return inference_session.InferenceSession.GetRootAs(data, 0)
+    cls = inference_session.InferenceSession
+    return (getattr(cls, "GetRootAs", None) or cls.GetRootAsInferenceSession)(data, 0)  # older bindings: the long name only
 
 
 def read_kernel_type_str_resolver(data: bytes) -> ResolverTable:
@@ -129,32 +136,26 @@ class _ResolverWriter:
             self.builder.PrependUOffsetTRelative(offset)
         return self.builder.EndVector()
 
-    def keyed(self, table, add_key, key: bytes, add_items, start_items, items: list[int]) -> int:
-        """A (key string, vector of tables) table: ``KernelTypeStrArgsEntry`` or ``OpIdKernelTypeStrArgsEntry``."""
-        items_vector, name = self.vector(items, start_items), self.string(key)
-        table.Start(self.builder)
-        add_key(self.builder, name)
-        add_items(self.builder, items_vector)
-        return table.End(self.builder)
+    def table(self, module, fields: list[tuple[str, int]]) -> int:
+        """One table of ``module`` with (field, value) pairs, e.g. ``[("AddArgs", offset)]``."""
+        _fn(module, "Start")(self.builder)
+        for field, value in fields:
+            _fn(module, field)(self.builder, value)
+        return _fn(module, "End")(self.builder)
 
     def write(self, table: ResolverTable) -> int:
-        b, arg, ts, op = self.builder, self.arg, self.type_str_entry, self.op_entry
+        arg, ts, op = self.arg, self.type_str_entry, self.op_entry
         ops = []
         for op_id, type_strs in table:
             entries = []
             for type_str, args in type_strs:
-                arg_offsets = []
-                for arg_type, index in args:
-                    arg.Start(b)
-                    arg.AddArgType(b, arg_type)
-                    arg.AddIndex(b, index)
-                    arg_offsets.append(arg.End(b))
-                entries.append(self.keyed(ts, ts.AddKernelTypeStr, type_str, ts.AddArgs, ts.StartArgsVector, arg_offsets))
-            ops.append(self.keyed(op, op.AddOpId, op_id, op.AddKernelTypeStrArgs, op.StartKernelTypeStrArgsVector, entries))
-        ops_vector = self.vector(ops, self.resolver.StartOpKernelTypeStrArgsVector)
-        self.resolver.Start(b)
-        self.resolver.AddOpKernelTypeStrArgs(b, ops_vector)
-        return self.resolver.End(b)
+                arg_offsets = [self.table(arg, [("AddArgType", arg_type), ("AddIndex", index)]) for arg_type, index in args]
+                args_vector = self.vector(arg_offsets, _fn(ts, "StartArgsVector"))
+                entries.append(self.table(ts, [("AddKernelTypeStr", self.string(type_str)), ("AddArgs", args_vector)]))
+            entries_vector = self.vector(entries, _fn(op, "StartKernelTypeStrArgsVector"))
+            ops.append(self.table(op, [("AddOpId", self.string(op_id)), ("AddKernelTypeStrArgs", entries_vector)]))
+        ops_vector = self.vector(ops, _fn(self.resolver, "StartOpKernelTypeStrArgsVector"))
+        return self.table(self.resolver, [("AddOpKernelTypeStrArgs", ops_vector)])
 
 
 def canonical_ort_bytes(data: bytes) -> tuple[bytes, dict[str, Any]]:
@@ -179,12 +180,11 @@ def canonical_ort_bytes(data: bytes) -> tuple[bytes, dict[str, Any]]:
     builder.head = len(builder.Bytes) - len(region)
     builder.Bytes[builder.head:] = region
     builder.minalign = alignment
-    resolver = _ResolverWriter(builder).write(table)
-    inference_session.Start(builder)
-    inference_session.AddOrtVersion(builder, len(data) - version_pos)
-    inference_session.AddModel(builder, len(data) - model_pos)
-    inference_session.AddKernelTypeStrResolver(builder, resolver)
-    builder.Finish(inference_session.End(builder), file_identifier=ORT_FILE_IDENTIFIER)
+    writer = _ResolverWriter(builder)
+    resolver = writer.write(table)
+    root = writer.table(inference_session, [("AddOrtVersion", len(data) - version_pos), ("AddModel", len(data) - model_pos),
+                                            ("AddKernelTypeStrResolver", resolver)])
+    builder.Finish(root, file_identifier=ORT_FILE_IDENTIFIER)
     out = bytes(builder.Output())
 
     # read back: same resolver, same version, the model region untouched and still where offsets say
