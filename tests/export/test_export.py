@@ -167,10 +167,13 @@ def test_forced_failing_gate_refuses_and_leaves_nothing(tmp_path, monkeypatch):
 
     out.mkdir()
     (out / "earlier.txt").write_text("an earlier file")
+    before = (out.stat().st_mtime_ns, (out / "earlier.txt").stat().st_mtime_ns)
     result = runner.invoke(app, ["export", "--targets", "ort-coreml", "--precision", "fp32", "--out", str(out), "--quiet",
                                  "--keep-inaccurate"])  # accuracy failures only are kept: a gate failure still refuses
     assert result.exit_code == 1 and "FAILED: ort-coreml fp32" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["out"] and [p.name for p in out.iterdir()] == ["earlier.txt"]
+    assert (out / "earlier.txt").read_text() == "an earlier file"
+    assert (out.stat().st_mtime_ns, (out / "earlier.txt").stat().st_mtime_ns) == before  # out exactly as it was
 
 
 # ------------------------------------------------------------------ quantized and half precision
