@@ -1,8 +1,10 @@
 """``mobrecon export`` and ``mobrecon verify``: thin typer layers over :func:`export_model` and :func:`verify_dir`.
 
 Registered in :mod:`mobrecon.cli`; parameter names match the library's. User errors
-(:class:`mobrecon.errors.MobReconError`) become one line on stderr and exit code 2 there; a failed
-gate or verification prints the summary table and exits 1.
+(:class:`mobrecon.errors.MobReconError`, and a missing optional package) become one line on stderr
+and exit code 2 there; a failed gate or verification prints the summary table and exits 1. With
+``--keep-inaccurate`` an export whose only failures are accuracy limits is written and exits 0,
+its summary saying how many artifacts FAIL their accuracy limits.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def export_command(
     upsample_form: Optional[str] = typer.Option(None, "--upsample-form", help="Deploy mesh upsampling: gather (3-tap), dense (matmul) or mixed (matmul on the small coarse levels). Default: the model's (mixed)."),
     layout: Optional[str] = typer.Option(None, "--layout", help="Deploy decoder layout: rows or rank4. Default: the model's."),
     skip_verify: bool = typer.Option(False, "--skip-verify", help="Skip running the artifacts against PyTorch."),
+    keep_inaccurate: bool = typer.Option(False, "--keep-inaccurate", help="Write artifacts that fail their accuracy limits anyway (e.g. fp16/int8 of untrained weights, for timing on phones), marked failed in the manifest. Gate failures still refuse the export."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
 ) -> None:
     """Export a MobRecon model to ONNX, ORT Mobile (NNAPI, CoreML EP) and Core ML; gate, verify, write a manifest."""
@@ -34,7 +37,8 @@ def export_command(
 
     try:
         result = export_model(checkpoint=checkpoint, template=template, variant=variant, targets=targets, precision=precision,
-                              out=out, calibration=calibration, upsample_form=upsample_form, layout=layout, skip_verify=skip_verify, progress=not quiet)
+                              out=out, calibration=calibration, upsample_form=upsample_form, layout=layout, skip_verify=skip_verify,
+                              keep_inaccurate=keep_inaccurate, progress=not quiet)
     except GateError as exc:
         if exc.result is not None:
             typer.echo(exc.result.format())

@@ -142,8 +142,8 @@ def first_line(exc: BaseException) -> str:
 def export_step(label: str) -> Callable[[Callable[[Prepared, ArtifactOptions], Path]], Callable[[Prepared, ArtifactOptions], Path]]:
     """Decorator of a target function: progress, timing, size, and error wrapping.
 
-    Errors the user can act on (:class:`MobReconError`, e.g. a refused gate) pass through;
-    anything else becomes one :class:`ExportError` sentence with the original chained.
+    Errors the user can act on (:class:`MobReconError`, e.g. a refused gate, and a missing optional
+    package) pass through; anything else becomes one :class:`ExportError` sentence with the original chained.
     """
 
     def wrap(fn: Callable[[Prepared, ArtifactOptions], Path]) -> Callable[[Prepared, ArtifactOptions], Path]:
@@ -153,7 +153,7 @@ def export_step(label: str) -> Callable[[Callable[[Prepared, ArtifactOptions], P
             start = time.perf_counter()
             try:
                 path = fn(prepared, opts)
-            except MobReconError:
+            except (MobReconError, ModuleNotFoundError):  # a missing package: the CLI names the extra (mobrecon.extras)
                 raise
             except Exception as exc:  # noqa: BLE001 - wrapped into one sentence, cause chained
                 raise ExportError(f"{label} {opts.precision} export failed: {type(exc).__name__}: {first_line(exc)}") from exc

@@ -26,7 +26,7 @@ from typing import Any
 from mobrecon_export.errors import ArtifactMismatchError
 
 __all__ = ["MANIFEST_NAME", "MANIFEST_FORMAT", "TensorSpec", "ModelSource", "CheckResult", "VerificationResult",
-           "ArtifactEntry", "FileEntry", "Manifest", "path_sha256", "path_size", "summary_table"]
+           "ArtifactEntry", "FileEntry", "Manifest", "path_sha256", "path_size", "summary_table", "kept_inaccurate_lines"]
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "mobrecon-export-manifest/1"
@@ -207,6 +207,9 @@ class Manifest:
         skipped: requested (target, precision) pairs not built, with the reason.
         reference_scale: largest |PyTorch output| on the verification inputs, in mm and px (errors
             are only meaningful against it; a near-zero scale triggers a note in the summary).
+        kept_inaccurate: artifact files written although their verification failed its accuracy
+            limits (``--keep-inaccurate``, also ``options.keep_inaccurate``): for timing only. Their
+            entries keep ``verification.status == "fail"`` and the reason. Absent in older manifests.
     """
 
     format: str
@@ -222,6 +225,7 @@ class Manifest:
     files: list[FileEntry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     reference_scale: dict[str, float] = field(default_factory=dict)
+    kept_inaccurate: list[str] = field(default_factory=list)
 
     def scale_note(self) -> str:
         """A warning line when the PyTorch outputs are too small for mm/px errors to mean anything."""
@@ -286,6 +290,7 @@ class Manifest:
             verification_inputs=d["verification_inputs"], limits=d["limits"],
             artifacts=[artifact(a) for a in d["artifacts"]], files=[FileEntry(**f) for f in d.get("files", [])],
             skipped=list(d.get("skipped", [])), reference_scale=d.get("reference_scale", {}),
+            kept_inaccurate=list(d.get("kept_inaccurate", [])),
         )
 
     # ------------------------------------------------------------------ integrity
@@ -312,8 +317,29 @@ def relative_name(path: Path, folder: Path) -> str:
     return Path(os.path.relpath(path, folder)).as_posix()
 
 
-def summary_table(artifacts: list[ArtifactEntry]) -> str:
-    """Plain-text table: artifact, size, gate verdict, verification, vertex and 2D joint error (or weight error)."""
+def kept_inaccurate_lines(manifest: Manifest) -> list[str]:
+    """One loud line per artifact kept although it fails its accuracy limits, then the count (or nothing)."""
+    kept = manifest.kept_inaccurate
+    if not kept:
+        return []
+    by_file = {a.file: a for a in manifest.artifacts}
+    lines = []
+    for name in kept:
+        v = by_file[name].verification if name in by_file else None
+        reason = v.reason if v and v.status == "fail" else "failed its accuracy limits at export"
+        lines.append(f"KEPT, FAILS ITS ACCURACY LIMITS (--keep-inaccurate): {name}: {reason}")
+    what = "1 artifact that FAILS its" if len(kept) == 1 else f"{len(kept)} artifacts that FAIL their"
+    lines.append(f"kept {what} accuracy limits (--keep-inaccurate): time {'it' if len(kept) == 1 else 'them'}, "
+                 f"do not trust {'its' if len(kept) == 1 else 'their'} outputs")
+    return lines
+
+
+def summary_table(artifacts: list[ArtifactEntry], kept_inaccurate: list[str] | tuple[str, ...] = ()) -> str:
+    """Plain-text table: artifact, size, gate verdict, verification, vertex and 2D joint error (or weight error).
+
+    Args:
+        kept_inaccurate: files kept although they fail their accuracy limits; their verify cell reads ``FAIL (kept)``.
+    """
     rows = [("artifact", "size", "gate", "verify", "verts max/mean mm", "uv max/mean px")]
     for a in artifacts:
         gate = a.check.verdict if a.check else "-"
@@ -322,6 +348,8 @@ def summary_table(artifacts: list[ArtifactEntry]) -> str:
             gate += f" ({d.get('partitions')}p {d.get('supported_nodes')}/{d.get('nodes')})"
         v = a.verification
         ver = v.status if v else "-"
+        if a.file in kept_inaccurate:
+            ver = "FAIL (kept)"
         m = v.metrics if v else {}
         if m:
             verts = f"{m['verts']['verts_max_mm']:.3g} / {m['verts']['verts_mean_mm']:.3g}"

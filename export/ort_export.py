@@ -11,7 +11,8 @@ NNAPI takes ``Gather`` and rejects ``GatherND``, the CoreML EP (ML Program) take
 rejects ``Gather`` and ``Abs``, so one graph cannot cover both. Conversion uses ONNX Runtime's own
 ``convert_onnx_models_to_ort`` with the ``Runtime`` optimization style (recommended for NNAPI and
 CoreML: the file keeps basic-level nodes, and runtime optimizations are replayed only after the EP
-has taken its partition) and target platform ``arm``.
+has taken its partition) and target platform ``arm``. The converter's output is then rewritten in
+canonical byte order (:mod:`mobrecon_export.ort_canonical`), so exports are byte-reproducible.
 
 Gate ``ort-partition``: ONNX Runtime's mobile usability checker
 (``onnxruntime.tools.mobile_helpers.usability_checker``, the code behind
@@ -29,7 +30,7 @@ import pathlib
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from mobrecon_export.common import ArtifactOptions, Prepared, export_step
 from mobrecon_export.manifest import CheckResult
@@ -101,13 +102,20 @@ def check_partitions(onnx_path: Path, accelerator: str) -> CheckResult:
     return CheckResult("ort-partition", "fail", f"{accelerator}: {coverage}; {'; '.join(why) or 'split partitions'}; nodes: {shown}", details)
 
 
-def convert_to_ort(onnx_path: Path, ort_path: Path, config_path: Path) -> Path:
-    """Convert one ONNX file to ORT format (Runtime optimization style, ARM target).
+def convert_to_ort(onnx_path: Path, ort_path: Path, config_path: Path) -> dict[str, Any]:
+    """Convert one ONNX file to ORT format (Runtime optimization style, ARM target), canonical bytes.
 
     Writes ``ort_path`` and, at ``config_path``, the operator config of this one model (ops
-    needed with and without the saved runtime optimizations). Returns ``config_path``.
+    needed with and without the saved runtime optimizations). ONNX Runtime lays out part of the
+    file in hash-map order, which varies from run to run; the file is rewritten in canonical
+    order (:mod:`mobrecon_export.ort_canonical`), so the same graph always gives the same bytes.
+
+    Returns:
+        What the canonicalisation rewrote (bytes before the model region, old and new).
     """
     from onnxruntime.tools.convert_onnx_models_to_ort import OptimizationStyle, convert_onnx_models_to_ort
+
+    from mobrecon_export.ort_canonical import canonicalize_ort
 
     with tempfile.TemporaryDirectory(dir=ort_path.parent) as tmp:
         src, out = Path(tmp) / "in", Path(tmp) / "out"
@@ -117,7 +125,7 @@ def convert_to_ort(onnx_path: Path, ort_path: Path, config_path: Path) -> Path:
             convert_onnx_models_to_ort(src, output_dir=out, optimization_styles=[OptimizationStyle.Runtime], target_platform="arm")
         shutil.move(out / "model.with_runtime_opt.ort", ort_path)
         shutil.move(out / "required_operators.with_runtime_opt.config", config_path)
-    return config_path
+    return canonicalize_ort(ort_path)
 
 
 @contextlib.contextmanager
@@ -179,5 +187,6 @@ def export_ort(prepared: Prepared, opts: ArtifactOptions) -> Path:
     if opts.precision == "int8":
         opts.record["quantization"] = opts.workspace.reports.get("onnx-int8", {})
     config = opts.workspace.intermediates / f"{opts.path.name}.required_operators.config"
-    opts.record["_config"] = convert_to_ort(graph, opts.path, config)
+    opts.record["canonical_bytes"] = convert_to_ort(graph, opts.path, config)
+    opts.record["_config"] = config
     return opts.path

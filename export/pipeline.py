@@ -16,24 +16,29 @@ Recipe (the numbered steps match the code in :func:`export_model`):
    labelled); its deploy copy; a fixed example input; two dry runs recording output shapes (and the
    deploy-vs-reference difference); the metadata every artifact carries.
 2. **convert** (:func:`convert`): one target function per (target, precision), writing into a
-   temp folder inside ``out``; intermediates (graph forms, QDQ graph) stay in its sub-folder.
+   hidden temp folder beside ``out`` (``out`` itself is not touched yet); intermediates (graph
+   forms, QDQ graph) stay in its sub-folder.
 3. **check** (:func:`check`): the target's gate: ``onnx.checker``; ONNX Runtime's mobile
    usability checker (one partition, 100% of nodes, else refused with the offending ops); the Core
    ML MIL-op scan against the Neural Engine list.
 4. **verify** (:func:`verify`): every artifact that can run here (ONNX and ORT on the CPU EP) vs the
    PyTorch model on fixed and random inputs, in mm and px, against :data:`~mobrecon_export.verify.LIMITS`.
 5. **record** (:func:`record`): ORT reduced-build operator configs, ``manifest.json``; then, only if
-   every gate and verification passed, move everything into ``out``. Otherwise the temp folder is
-   deleted, nothing is written to ``out``, and :class:`GateError` is raised carrying the result.
+   every gate and verification passed (or, with ``keep_inaccurate``, only accuracy limits failed),
+   move everything into ``out``: the temp folder becomes ``out`` when ``out`` did not exist, else
+   its files replace theirs, manifest last. Otherwise the temp folder is deleted, ``out`` is left
+   as it was (not created if it did not exist), and :class:`GateError` is raised with the result.
+
+An artifact kept with ``keep_inaccurate`` keeps ``verification.status == "fail"`` and its reason,
+is listed in ``manifest.kept_inaccurate`` and gets one loud line in the summary: it is for timing
+on devices, not for its outputs.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import platform
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,20 +48,21 @@ import torch
 
 import mobrecon
 from mobrecon.errors import MobReconError
+from mobrecon.extras import require_modules
 from mobrecon.registry import OUTPUT_UNITS
 from mobrecon_export.common import DEFAULT_OPSET, ArtifactOptions, Prepared, Progress, Workspace, first_line, tool_versions
-from mobrecon_export.errors import GateError, OptionError, OutputDirError
+from mobrecon_export.errors import GateError, OptionError
 from mobrecon_export.manifest import (
     MANIFEST_FORMAT, MANIFEST_NAME, ArtifactEntry, CheckResult, FileEntry, Manifest, TensorSpec, VerificationResult,
-    path_sha256, path_size, summary_table,
+    kept_inaccurate_lines, path_sha256, path_size, summary_table,
 )
 from mobrecon_export.targets import Target, plan, resolve_precisions, resolve_targets
 from mobrecon_export.verify import (
     LIMITS, VERIFICATION_INPUTS, float32_floor, reference_outputs, reference_scale, verification_inputs, verify_artifact,
 )
+from mobrecon_export.workspace import check_output_dir, move_into_place, open_workspace
 
 __all__ = ["export_model", "ExportResult", "prepare", "convert", "check", "verify", "record"]
-
 
 
 @dataclass
@@ -66,7 +72,8 @@ class ExportResult:
     Attributes:
         out_dir: the folder holding the artifacts and ``manifest.json`` (None when nothing was written).
         manifest: every artifact with its gate and verification verdicts.
-        ok: every gate and verification passed.
+        ok: the folder was written: every gate passed, and every verification passed or failed only
+            its accuracy limits and was kept (``keep_inaccurate``; see ``kept_inaccurate``).
         failures: one line per failed (target, precision).
         skipped: requested pairs a target does not support.
     """
@@ -78,15 +85,22 @@ class ExportResult:
     skipped: list[str] = field(default_factory=list)
 
     @property
+    def kept_inaccurate(self) -> list[str]:
+        """Files written although they fail their accuracy limits (``keep_inaccurate``)."""
+        return self.manifest.kept_inaccurate
+
+    @property
     def artifacts(self) -> list[ArtifactEntry]:
         return self.manifest.artifacts
 
     def format(self) -> str:
         """Summary table and verdict."""
         model = self.manifest.model
-        lines = [f"MobRecon {model.variant}: {model.recipe}; {model.topology}", summary_table(self.manifest.artifacts)]
+        kept = self.manifest.kept_inaccurate if self.ok else []  # nothing is kept when the export is refused
+        lines = [f"MobRecon {model.variant}: {model.recipe}; {model.topology}", summary_table(self.manifest.artifacts, kept)]
         lines += [f"skipped: {s}" for s in self.skipped]
         lines += [note for note in [self.manifest.scale_note()] if note]
+        lines += kept_inaccurate_lines(self.manifest) if self.ok else []
         lines += [f"FAILED: {f}" for f in self.failures]
         lines.append(f"wrote {self.out_dir} ({MANIFEST_NAME})" if self.ok and self.out_dir else "nothing was written to the output folder")
         return "\n".join(lines)
@@ -169,17 +183,6 @@ def prepare(checkpoint: Path | None, template: Path | None, variant: str, upsamp
                     metadata=_metadata(model, source, upsample_form, normalisation, versions), normalisation=normalisation)
 
 
-def _workspace(out: Path) -> Workspace:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        root = Path(tempfile.mkdtemp(prefix=".mobrecon-export-partial-", dir=out))
-    except OSError as exc:
-        raise OutputDirError(f"output folder {out} is not writable ({exc.strerror or type(exc).__name__})") from None
-    intermediates = root / ".intermediates"
-    intermediates.mkdir()
-    return Workspace(root=root, intermediates=intermediates)
-
-
 # ====================================================================== 2. convert
 def _target_function(target: Target) -> Callable[[Prepared, ArtifactOptions], Path]:
     if target.key == "onnx":
@@ -241,8 +244,13 @@ def _entry(prepared: Prepared, opts: ArtifactOptions, result: CheckResult | None
 
 
 def record(prepared: Prepared, built: list[tuple[ArtifactOptions, ArtifactEntry]], ws: Workspace, options: dict,
-           skipped: list[str], refs: dict[str, np.ndarray], log: Callable[[str], None]) -> Manifest:
-    """Step 5a: operator configs for the ORT artifacts and the manifest, written into the workspace."""
+           skipped: list[str], refs: dict[str, np.ndarray], log: Callable[[str], None],
+           kept_inaccurate: list[str] | None = None) -> Manifest:
+    """Step 5a: operator configs for the ORT artifacts and the manifest, written into the workspace.
+
+    Args:
+        kept_inaccurate: files kept although their verification failed (``keep_inaccurate``).
+    """
     from mobrecon_export.ort_export import write_required_operators
 
     files = []
@@ -262,24 +270,10 @@ def record(prepared: Prepared, built: list[tuple[ArtifactOptions, ArtifactEntry]
         host=f"{platform.node()} {platform.system()} {platform.release()} {platform.machine()}",
         model=prepared.source, input_normalisation=prepared.normalisation, options=options, tool_versions=tool_versions(),
         verification_inputs=VERIFICATION_INPUTS, limits=LIMITS, artifacts=[e for _, e in built], files=files, skipped=skipped,
-        reference_scale=reference_scale(refs),
+        reference_scale=reference_scale(refs), kept_inaccurate=list(kept_inaccurate or []),
     )
     manifest.write(ws.root)
     return manifest
-
-
-def _move_into_place(ws: Workspace, out: Path) -> None:
-    """Step 5b: move every finished file from the workspace into ``out`` (manifest last), drop the workspace."""
-    shutil.rmtree(ws.intermediates)
-    names = sorted(p.name for p in ws.root.iterdir() if p.name != MANIFEST_NAME) + [MANIFEST_NAME]
-    for name in names:
-        src, dst = ws.root / name, out / name
-        if dst.is_dir() and not dst.is_symlink():
-            trash = ws.root / f".old-{name}"
-            os.replace(dst, trash)
-            shutil.rmtree(trash)
-        os.replace(src, dst)
-    shutil.rmtree(ws.root)
 
 
 # ====================================================================== the whole recipe
@@ -295,6 +289,7 @@ def export_model(
     layout: str | None = None,
     opset: int = DEFAULT_OPSET,
     skip_verify: bool = False,
+    keep_inaccurate: bool = False,
     progress: bool | Callable[[str], None] = True,
 ) -> ExportResult:
     """Export a MobRecon model to every requested target and precision, gate, verify and record it.
@@ -307,11 +302,15 @@ def export_model(
         targets: comma list of ``onnx``, ``ort`` (both ORT Mobile EPs), ``coreml`` (or row keys).
         precision: comma list of ``fp32``, ``fp16``, ``int8``; each target builds those it supports.
         out: output folder; artifacts and ``manifest.json`` land there only when every gate passed.
+            Until then nothing in it changes, and it is not created.
         calibration: folder of images for int8 calibration; None uses generated images.
         upsample_form: deploy mesh upsampling (``gather``, ``dense`` or ``mixed``); None: ``mobrecon.to_deploy``'s default.
         layout: deploy decoder layout (``rows`` or ``rank4``); None: ``mobrecon.to_deploy``'s default.
         opset: ONNX opset (>= 18).
         skip_verify: skip step 4 (artifacts are then recorded as not verified).
+        keep_inaccurate: write artifacts whose verification fails its accuracy limits anyway (for
+            timing on devices), marked: ``verification.status`` stays ``fail`` with the reason, and
+            the file is listed in ``manifest.kept_inaccurate``. Gate failures still refuse the export.
         progress: True for progress lines on stderr, False for none, or a callback.
 
     Returns:
@@ -319,6 +318,7 @@ def export_model(
 
     Raises:
         OptionError: unknown target, precision, variant or upsample form (before any work).
+        MissingExtraError: a package the requested targets need is not installed (before any work).
         OutputDirError: ``out`` cannot be created or written.
         MobReconError: unreadable checkpoint, checkpoint/topology mismatch, bad template.
         GateError: a gate or verification failed; nothing was written; ``.result`` has the verdicts.
@@ -330,23 +330,28 @@ def export_model(
     jobs, skipped = plan(chosen, precisions)
     if opset < 18:
         raise OptionError(f"opset {opset} is below 18, the minimum for these graphs")
+    require_modules(sorted({m for t, _ in jobs for m in t.requires}), "mobrecon export")
     out = Path(out)
-    ws = _workspace(out)
-    try:
-        if calibration is not None:
-            from mobrecon_export.quantize import load_image_folder
+    anchor = check_output_dir(out)
+    images, images_source = None, ""
+    if calibration is not None:
+        from mobrecon_export.quantize import load_image_folder
 
-            ws.calibration = load_image_folder(Path(calibration))
-            ws.calibration_source = f"folder:{Path(calibration).resolve()} ({len(ws.calibration)} images)"
-        prepared = prepare(Path(checkpoint) if checkpoint else None, Path(template) if template else None, variant,
-                           upsample_form, layout, log)
-        inputs = verification_inputs(VERIFICATION_INPUTS, prepared.inputs[0].shape[-1])
-        refs = reference_outputs(prepared.model, inputs) if not skip_verify else {}
-        floor = float32_floor(prepared.model, inputs, refs) if not skip_verify else {}
-        if floor:
-            log(f"PyTorch float32 floor (vs float64): verts max {floor['verts_max_mm']:.3g} mm, uv max {floor['uv_max_px']:.3g} px")
+        images = load_image_folder(Path(calibration))
+        images_source = f"folder:{Path(calibration).resolve()} ({len(images)} images)"
+    prepared = prepare(Path(checkpoint) if checkpoint else None, Path(template) if template else None, variant,
+                       upsample_form, layout, log)
+    inputs = verification_inputs(VERIFICATION_INPUTS, prepared.inputs[0].shape[-1])
+    refs = reference_outputs(prepared.model, inputs) if not skip_verify else {}
+    floor = float32_floor(prepared.model, inputs, refs) if not skip_verify else {}
+    if floor:
+        log(f"PyTorch float32 floor (vs float64): verts max {floor['verts_max_mm']:.3g} mm, uv max {floor['uv_max_px']:.3g} px")
+    ws = open_workspace(out, anchor)  # the first thing written anywhere, and only now
+    ws.calibration, ws.calibration_source = images, images_source
+    try:
         built: list[tuple[ArtifactOptions, ArtifactEntry]] = []
         failures: list[str] = []
+        kept: list[str] = []
         for target, prec in jobs:
             opts = ArtifactOptions(target=target, precision=prec, path=ws.root / target.filename(prepared.stem, prec), workspace=ws,
                                    opset=opset, log=log)
@@ -363,7 +368,10 @@ def export_model(
                 else:
                     ver = verify(opts, refs, inputs, floor)                     # 4. verify
                     log(f"{target.key} {prec}: verification {ver.status} {ver.reason}".rstrip())
-                    if ver.status == "fail":
+                    if ver.status == "fail" and keep_inaccurate:
+                        kept.append(opts.path.name)
+                        log(f"{target.key} {prec}: KEPT although it fails its accuracy limits (--keep-inaccurate)")
+                    elif ver.status == "fail":
                         failures.append(f"{target.key} {prec}: verification failed: {ver.reason}")
             except MobReconError as exc:
                 failures.append(f"{target.key} {prec}: {exc}")
@@ -373,12 +381,13 @@ def export_model(
             built.append((opts, _entry(prepared, opts, gate, ver, ws.root)))
         options = {"targets": [t.key for t in chosen], "precisions": list(precisions), "deploy_form": prepared.upsample_form,
                    "opset": opset, "exporter": "torch.onnx.export (TorchScript, dynamo=False)",
-                   "calibration": ws.calibration_source or "not used", "skip_verify": skip_verify}
-        manifest = record(prepared, built, ws, options, skipped, refs, log)     # 5. record
+                   "calibration": ws.calibration_source or "not used", "skip_verify": skip_verify,
+                   "keep_inaccurate": keep_inaccurate}
+        manifest = record(prepared, built, ws, options, skipped, refs, log, kept)  # 5. record
         if failures:
             result = ExportResult(None, manifest, False, failures, skipped)
             raise GateError(f"export refused ({len(failures)} failed): {failures[0]}; nothing was written to {out}", result)
-        _move_into_place(ws, out)
+        move_into_place(ws, out)                                        # 5b. into place
         return ExportResult(out, manifest, True, [], skipped)
     finally:
         if ws.root.exists():

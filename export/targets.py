@@ -49,6 +49,8 @@ class Target:
         graph_form: ONNX graph form the artifact is built from (``portable``, ``nnapi``, ``coreml``);
             see :data:`mobrecon_export.graph_rewrites.GRAPH_FORMS`.
         description: one line for the README and the summary.
+        requires: importable modules building, gating and verifying it needs (all in the ``export``
+            extra; checked before any work, see :func:`mobrecon.extras.require_modules`).
         precision_notes: (precision, why it is absent or what it means here) pairs.
     """
 
@@ -61,6 +63,7 @@ class Target:
     gate: str
     graph_form: str
     description: str
+    requires: tuple[str, ...] = ()
     precision_notes: tuple[tuple[str, str], ...] = ()
 
     def note(self, precision: str) -> str:
@@ -78,17 +81,20 @@ TARGETS: tuple[Target, ...] = (
         key="onnx", group="onnx", suffix=".onnx", precisions=("fp32", "fp16", "int8"),
         runtime="onnxruntime-cpu", accelerator=None, gate="onnx-checker", graph_form="portable",
         description="portable ONNX (opset 18, one self-contained file, fixed batch 1) for any ONNX runtime",
+        requires=("onnx", "onnxsim", "onnxruntime"),
     ),
     Target(
         key="ort-nnapi", group="ort", suffix=".ort", precisions=("fp32", "int8"),
         runtime="onnxruntime-cpu", accelerator="NNAPI", gate="ort-partition", graph_form="nnapi",
         description="ORT Mobile format for Android with the NNAPI execution provider",
+        requires=("onnx", "onnxsim", "onnxruntime", "flatbuffers"),
         precision_notes=(("fp16", "not built: NNAPI relaxes fp32 to fp16 at run time (NNAPI_FLAG_USE_FP16)"),),
     ),
     Target(
         key="ort-coreml", group="ort", suffix=".ort", precisions=("fp32",),
         runtime="onnxruntime-cpu", accelerator="CoreML (ML Program)", gate="ort-partition", graph_form="coreml",
         description="ORT Mobile format for iOS with the CoreML execution provider (ML Program)",
+        requires=("onnx", "onnxsim", "onnxruntime", "flatbuffers"),
         precision_notes=(("int8", "QuantizeLinear/DequantizeLinear are not CoreML EP ML Program ops"),
                          ("fp16", "not built: the EP runs the fp32 graph in fp16 where it can (MLComputeUnits, "
                                   "AllowLowPrecisionAccumulationOnGPU)")),
@@ -97,6 +103,7 @@ TARGETS: tuple[Target, ...] = (
         key="coreml", group="coreml", suffix=".mlpackage", precisions=("fp32", "fp16", "int8"),
         runtime=None, accelerator="Apple Neural Engine", gate="ane-op-scan", graph_form="pytorch",
         description="Core ML ML Program (iOS 16+) converted from PyTorch with coremltools",
+        requires=("coremltools",),
         precision_notes=(("int8", "8-bit linear weight compression of the fp16 program; prediction cannot run on Linux"),),
     ),
 )

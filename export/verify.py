@@ -26,7 +26,11 @@ import torch
 from mobrecon_export.manifest import ArtifactEntry, Manifest, VerificationResult
 
 __all__ = ["Metric", "METRICS", "LIMITS", "FLOAT32_FLOOR_FACTOR", "float32_floor", "effective_limits", "VERIFICATION_INPUTS", "verification_inputs", "reference_outputs",
-           "run_onnxruntime", "reference_scale", "compare", "verify_artifact", "verify_dir", "VerifyReport", "MM_PER_UNIT", "PX_PER_UNIT"]
+           "run_onnxruntime", "reference_scale", "compare", "verify_artifact", "verify_dir", "VerifyReport", "MM_PER_UNIT", "PX_PER_UNIT",
+           "RUNTIME_MODULES"]
+
+#: Verifying runtime (a target row's ``runtime``) -> the modules it imports (checked before any work).
+RUNTIME_MODULES: dict[str, tuple[str, ...]] = {"onnxruntime-cpu": ("onnxruntime",)}
 
 #: Output units -> task units: vertices are in units of 0.2 m (x200 = mm); uv in units of the 128-px crop.
 MM_PER_UNIT = 200.0
@@ -227,7 +231,8 @@ class VerifyReport:
     Attributes:
         folder: the export folder.
         manifest: its manifest (verification fields replaced by this run's results).
-        ok: every runnable artifact passed.
+        ok: every runnable artifact passed (an artifact exported with ``--keep-inaccurate`` fails here too).
+        messages: lines printed under the table.
     """
 
     folder: Path
@@ -240,7 +245,8 @@ class VerifyReport:
 
         head = f"verified {self.folder} against PyTorch ({self.manifest.model.recipe}; {self.manifest.model.topology})"
         note = self.manifest.scale_note()
-        return "\n".join([head, summary_table(self.manifest.artifacts), *self.messages, *([note] if note else []),
+        return "\n".join([head, summary_table(self.manifest.artifacts, self.manifest.kept_inaccurate), *self.messages,
+                          *([note] if note else []),
                           "verdict: PASS" if self.ok else "verdict: FAIL"])
 
 
@@ -252,12 +258,16 @@ def verify_dir(folder: Path, log: Callable[[str], None] = lambda m: None) -> Ver
 
     Raises:
         ArtifactMismatchError: a file changed or is missing, or the checkpoint/topology changed.
+        MissingExtraError: the runtime an artifact needs is not installed (before any work).
     """
+    from mobrecon.extras import require_modules
     from mobrecon_export.source import rebuild_source_model
     from mobrecon_export.targets import get_target
 
     folder = Path(folder)
     manifest = Manifest.load(folder)
+    runtimes = {get_target(entry.target).runtime for entry in manifest.artifacts}
+    require_modules(sorted({m for r in runtimes for m in RUNTIME_MODULES.get(r, ())}), "mobrecon verify")
     log(f"checking sha256 of {len(manifest.artifacts) + len(manifest.files)} files")
     manifest.check_files(folder)
     log(f"rebuilding the PyTorch reference ({manifest.model.recipe})")
@@ -273,6 +283,14 @@ def verify_dir(folder: Path, log: Callable[[str], None] = lambda m: None) -> Ver
                                              refs, inputs, floor, manifest.limits)
         if entry.verification.status == "fail":
             report.ok = False
+    failed = [e.file for e in manifest.artifacts if e.verification and e.verification.status == "fail"]
+    kept = [name for name in failed if name in manifest.kept_inaccurate]
+    if kept:
+        report.messages.append(f"this folder was exported with --keep-inaccurate: {len(kept)} kept artifact(s) FAIL their "
+                               f"accuracy limits here again, as at export (for timing only): {', '.join(kept)}")
+    for name in failed:
+        if name not in kept:
+            report.messages.append(f"{name} fails its accuracy limits")
     return report
 
 

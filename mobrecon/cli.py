@@ -119,9 +119,21 @@ app.command("eval")(eval_command)
 
 
 def main() -> None:
-    """Console entry point: run the app, turning user errors into one line and exit code 2."""
+    """Console entry point: run the app, turning user errors into one line and exit code 2.
+
+    A missing optional package (``onnx``, ``onnxruntime``... see :mod:`mobrecon.extras`) is a user
+    error too: one sentence naming the package and the extra that installs it.
+    """
     try:
         app()
     except MobReconError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:
+        from mobrecon.extras import missing_extra_error
+
+        error = missing_extra_error(exc, " ".join(["mobrecon", *sys.argv[1:2]]))
+        if error is None:
+            raise
+        typer.echo(f"error: {error}", err=True)
         sys.exit(2)

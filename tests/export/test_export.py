@@ -1,14 +1,17 @@
 """Whole exports: every target of the built-in default, the golden checkpoint, gates, verification, manifest.
 
 The default export (fp32, every target) is built once per module; the other tests read it or copy
-it. Artifacts are run (ONNX Runtime CPU) and compared with PyTorch, not only loaded. Core ML
-prediction needs macOS/iOS, so .mlpackage files are checked by metadata, MIL ops and weights.
+it. A second default export, by the ``mobrecon export`` command in another process, is compared
+with it byte for byte, per artifact kind. Artifacts are run (ONNX Runtime CPU) and compared with
+PyTorch, not only loaded. Core ML prediction needs macOS/iOS, so .mlpackage files are checked by
+metadata, MIL ops and weights.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -26,6 +29,8 @@ from mobrecon_export.source import rebuild_source_model
 from mobrecon_export.targets import TARGETS
 from mobrecon_export.verify import verify_dir
 
+from .mobrecon_process import run_mobrecon
+
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 
@@ -36,7 +41,17 @@ def default_export(tmp_path_factory):
     return export_model(targets="onnx,ort,coreml", precision="fp32", out=out, progress=False)
 
 
+@pytest.fixture(scope="module")
+def second_default_export(default_export, tmp_path_factory) -> Path:
+    """The same default export again, by the command in another process (as a user would run it twice)."""
+    out = tmp_path_factory.mktemp("export-again") / "default"
+    proc = run_mobrecon("export", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
 def _entry(result, key, precision="fp32"):
+    """The artifact entry of (target, precision) in an ExportResult or a Manifest."""
     return next(a for a in result.artifacts if a.target == key and a.precision == precision)
 
 
@@ -87,8 +102,6 @@ def test_onnx_contract_metadata_and_reproducibility(default_export, tmp_path):
         assert props.get(key), key
     assert props["mobrecon.topology_synthetic"] == "true" and "SYNTHETIC" in props["mobrecon.topology_source"]
     assert str(tmp_path.parent) not in json.dumps(props)  # no machine paths inside the artifact
-    again = export_model(targets="onnx", precision="fp32", out=tmp_path / "again", progress=False)
-    assert _entry(again, "onnx").sha256 == _entry(default_export, "onnx").sha256  # byte-identical
 
 
 def test_manifest_records_rebuild_recipe_specs_and_configs(default_export):
@@ -150,34 +163,133 @@ def test_forced_failing_gate_refuses_and_leaves_nothing(tmp_path, monkeypatch):
     entry = _entry(info.value.result, "ort-coreml")
     assert entry.check.verdict == "fail" and "ai.onnx:Gather" in entry.check.details["unsupported_ops"]
     assert any(n.startswith("Gather:") for n in entry.check.details["unsupported_nodes"])
-    assert list(out.iterdir()) == []  # nothing moved into place, temp folder removed
+    assert list(tmp_path.iterdir()) == []  # out not created, temp folder beside it removed
 
-    result = runner.invoke(app, ["export", "--targets", "ort-coreml", "--precision", "fp32", "--out", str(out), "--quiet"])
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier file")
+    before = (out.stat().st_mtime_ns, (out / "earlier.txt").stat().st_mtime_ns)
+    result = runner.invoke(app, ["export", "--targets", "ort-coreml", "--precision", "fp32", "--out", str(out), "--quiet",
+                                 "--keep-inaccurate"])  # accuracy failures only are kept: a gate failure still refuses
     assert result.exit_code == 1 and "FAILED: ort-coreml fp32" in result.output
-    assert list(out.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out"] and [p.name for p in out.iterdir()] == ["earlier.txt"]
+    assert (out / "earlier.txt").read_text() == "an earlier file"
+    assert (out.stat().st_mtime_ns, (out / "earlier.txt").stat().st_mtime_ns) == before  # out exactly as it was
 
 
 # ------------------------------------------------------------------ quantized and half precision
-def test_fp16_and_int8_are_built_measured_and_refused_on_random_weights(tmp_path):
+def _no_float32_floor(monkeypatch) -> None:
+    """Skip the float64 reference run (~45 s here): the floor only widens fp32 limits, these tests build fp16/int8."""
+    import mobrecon_export.pipeline
+
+    monkeypatch.setattr(mobrecon_export.pipeline, "float32_floor", lambda model, inputs, refs: {})
+
+
+def test_fp16_of_random_weights_is_refused_without_keep_inaccurate(tmp_path, monkeypatch):
     """The seeded network is untrained and numerically chaotic (rounding its weights to fp16 moves
     vertices by ~5 cm), so the task-level fp16/int8 limits must refuse it, with the measured errors."""
-    from mobrecon_export.errors import GateError
-
+    _no_float32_floor(monkeypatch)
     out = tmp_path / "q"
-    with pytest.raises(GateError) as exc:
-        export_model(targets="onnx,ort-nnapi", precision="fp16,int8", out=out, progress=False)
-    result = exc.value.result
-    assert not out.exists() or not any(out.iterdir())  # nothing half-written
-    fp16, int8 = _entry(result, "onnx", "fp16"), _entry(result, "onnx", "int8")
+    with pytest.raises(GateError) as info:
+        export_model(targets="onnx", precision="fp16", out=out, progress=False)
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+    result = info.value.result
+    assert result.failures[0].startswith("onnx fp16: verification failed: verts_max_mm")
+    assert result.kept_inaccurate == [] and "kept" not in result.format() and "FAIL (kept)" not in result.format()
+
+
+@pytest.fixture(scope="module")
+def kept_inaccurate_export(tmp_path_factory) -> tuple[Path, str]:
+    """``mobrecon export --keep-inaccurate`` of fp16 and int8: (folder, what the command printed)."""
+    out = tmp_path_factory.mktemp("kept") / "q"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _no_float32_floor(monkeypatch)
+        result = runner.invoke(app, ["export", "--targets", "onnx,ort-nnapi", "--precision", "fp16,int8", "--out", str(out),
+                                     "--quiet", "--keep-inaccurate"])
+    assert result.exit_code == 0, result.output  # accuracy failures only, all kept: exit 0
+    return out, result.output
+
+
+def test_keep_inaccurate_writes_fp16_and_int8_marked_failed_with_the_measured_errors(kept_inaccurate_export):
+    out, printed = kept_inaccurate_export
+    names = ["mobrecon-densestack.fp16.onnx", "mobrecon-densestack.int8.onnx", "mobrecon-densestack.nnapi.int8.ort"]
+    manifest = Manifest.load(out)
+    assert manifest.kept_inaccurate == names and manifest.options["keep_inaccurate"] is True
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "manifest.json", "mobrecon-densestack.nnapi.required_operators.config"])
+    fp16, int8 = _entry(manifest, "onnx", "fp16"), _entry(manifest, "onnx", "int8")
     assert fp16.size_bytes < 20e6 and int8.size_bytes < 12e6  # fp32 is ~33 MB: weights really halved / quartered
-    for entry in (fp16, int8, _entry(result, "ort-nnapi", "int8")):
+    for entry in (fp16, int8, _entry(manifest, "ort-nnapi", "int8")):
+        assert path_sha256(out / entry.file) == entry.sha256
         v = entry.verification
-        assert v.status == "fail" and v.samples == 8 and {"verts", "uv"} <= set(v.metrics)
-        assert v.limits == result.manifest.limits[entry.precision]  # task-level limits, no float32 allowance
+        assert v.status == "fail" and v.samples == 8 and {"verts", "uv"} <= set(v.metrics) and "verts_max_mm" in v.reason
+        assert v.limits == manifest.limits[entry.precision]  # task-level limits, no float32 allowance
         assert v.metrics["verts"]["verts_max_mm"] > v.limits["verts_max_mm"]
-    assert _entry(result, "ort-nnapi", "int8").check.details["partitions"] == 1
+    assert _entry(manifest, "ort-nnapi", "int8").check.details["partitions"] == 1
     assert int8.build["quantization"]["calibration"].startswith("generated:")
-    assert any("verification failed" in f for f in result.failures)
+    assert "kept 3 artifacts that FAIL their accuracy limits (--keep-inaccurate)" in printed
+    assert all(f"KEPT, FAILS ITS ACCURACY LIMITS (--keep-inaccurate): {name}: verts_max_mm" in printed for name in names)
+    assert printed.count("FAIL (kept)") == 3
+
+
+def test_verify_still_fails_a_kept_export_and_says_it_was_kept(kept_inaccurate_export):
+    out, _ = kept_inaccurate_export
+    result = runner.invoke(app, ["verify", str(out), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "exported with --keep-inaccurate: 3 kept artifact(s) FAIL their accuracy limits here again" in result.output
+    assert "verdict: FAIL" in result.output and result.output.count("FAIL (kept)") == 3
+
+
+def test_a_manifest_from_before_keep_inaccurate_still_loads(default_export, tmp_path):
+    data = json.loads((default_export.out_dir / MANIFEST_NAME).read_text())
+    del data["kept_inaccurate"], data["options"]["keep_inaccurate"]
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(data))
+    old = Manifest.load(tmp_path)
+    assert old.kept_inaccurate == [] and [a.file for a in old.artifacts] == [a.file for a in default_export.artifacts]
+
+
+# ------------------------------------------------------------------ reproducibility, per artifact kind
+def _tree_bytes(path: Path) -> dict[str, bytes]:
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.key)
+def test_two_default_exports_give_byte_identical_artifacts(default_export, second_default_export, target):
+    entry = _entry(default_export, target.key)
+    first, second = default_export.out_dir / entry.file, second_default_export / entry.file
+    assert _tree_bytes(first) == _tree_bytes(second)  # every file of an .mlpackage, every byte
+    assert path_sha256(second) == entry.sha256
+    if target.suffix == ".ort":
+        assert entry.build["canonical_bytes"]["rewritten_bytes"] > 0  # the hash-map-ordered part was rewritten
+
+
+def test_two_default_exports_give_identical_operator_configs(default_export, second_default_export):
+    for file in default_export.manifest.files:
+        assert (default_export.out_dir / file.file).read_bytes() == (second_default_export / file.file).read_bytes(), file.file
+
+
+def test_two_default_exports_differ_in_the_manifest_only_by_time(default_export, second_default_export):
+    def flat(value, prefix=""):
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}.{key}" if prefix else key).items()}
+        if isinstance(value, list):
+            return {k: v for i, item in enumerate(value) for k, v in flat(item, f"{prefix}[{i}]").items()}
+        return {prefix: value}
+
+    first = flat(json.loads((default_export.out_dir / MANIFEST_NAME).read_text()))
+    second = flat(json.loads((second_default_export / MANIFEST_NAME).read_text()))
+    assert first.keys() == second.keys()
+    differing = {key for key in first if first[key] != second[key]}
+    assert all(key == "created_utc" or key.endswith(".build.seconds") for key in differing), differing
+
+
+# ------------------------------------------------------------------ the export extra not installed
+def test_verify_without_onnxruntime_names_the_install_command(default_export):
+    proc = run_mobrecon("verify", str(default_export.out_dir), "--quiet", blocked=("onnxruntime",))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: mobrecon verify needs onnxruntime, which is not installed; it comes with the export extra: "
+        "pip install 'mobrecon-deploy[export]' (from a checkout: pip install -e '.[export]')"]
 
 
 # ------------------------------------------------------------------ golden checkpoint (reference data)
