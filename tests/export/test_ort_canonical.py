@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-from pathlib import Path
 
 import numpy as np
 import onnx
