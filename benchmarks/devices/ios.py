@@ -242,7 +242,7 @@ def run_ios(
     *,
     team: str | None = None,
     options: IosRunOptions = IosRunOptions(),
-    out: Path = Path("ios-run"),
+    out: Path = Path("bench-results/ios"),
     package: Path = IOS_PACKAGE,
     ingest: bool = True,
     runner: Runner = subprocess_runner,

@@ -50,7 +50,7 @@ def run(
     warmup: Annotated[Optional[int], typer.Option("--warmup", min=0, help="Untimed inferences per session. Default: 10.")] = None,
     min_iters: Annotated[Optional[int], typer.Option("--min-iters", min=1, help="Minimum timed inferences per round. Default: 20.")] = None,
     time_budget_s: Annotated[Optional[float], typer.Option("--time-budget-s", min=0.0, help="Timed seconds per record per round. Default: 1.0.")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Working folder: staged package, DerivedData, log, .xcresult, results/, ingested.json.")] = Path("ios-run"),
+    out: Annotated[Path, typer.Option("--out", help="Working folder: staged package, DerivedData, log, .xcresult, results/, ingested.json.")] = Path("bench-results/ios"),
     package: Annotated[Path, typer.Option("--package", help="The ios_harness Swift package.")] = IOS_PACKAGE,
     skip_ingest: Annotated[bool, typer.Option("--skip-ingest", help="Only take the result files out; do not run `mobrecon bench ingest`.")] = False,
 ) -> None:
