@@ -87,8 +87,9 @@ def default_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def default_bundle(default_export: Path):
-    """``mobrecon device bundle`` of :func:`default_export`, read back (:class:`mobrecon_bench.devices.bundle.Bundle`)."""
-    from mobrecon_bench.devices.bundle import make_bundle, read_bundle
+    """``mobrecon device bundle`` of :func:`default_export`, read back (:class:`mobrecon_bench.devices.bundle_read.Bundle`)."""
+    from mobrecon_bench.devices.bundle import make_bundle
+    from mobrecon_bench.devices.bundle_read import read_bundle
 
     made = make_bundle(default_export, default_export.parent / "bundle")
     return read_bundle(made.folder)

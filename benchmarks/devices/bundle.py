@@ -2,7 +2,8 @@
 
 Usage::
 
-    from mobrecon_bench.devices.bundle import make_bundle, read_bundle
+    from mobrecon_bench.devices.bundle import make_bundle
+    from mobrecon_bench.devices.bundle_read import read_bundle
 
     made = make_bundle("exports/")                 # -> exports/bundle/ (a folder of export folders works too)
     print(made.format())                           # the file list with sizes
@@ -32,31 +33,16 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mobrecon_bench.devices.bundle_read import BUNDLE_FORMAT, BUNDLE_JSON, INPUTS_FILE, schema_problems
 from mobrecon_bench.errors import BenchmarkError
 
-__all__ = [
-    "BUNDLE_FORMAT",
-    "BUNDLE_JSON",
-    "INPUTS_FILE",
-    "HASHING",
-    "RUNS_BY_TARGET",
-    "MadeBundle",
-    "Bundle",
-    "make_bundle",
-    "read_bundle",
-    "bundle_schema",
-]
+__all__ = ["HASHING", "RUNS_BY_TARGET", "MadeBundle", "make_bundle"]
 
-BUNDLE_FORMAT = "mobrecon-device-bundle/1"
-BUNDLE_JSON = "bundle.json"
-INPUTS_FILE = "inputs/verification.f32"
-SCHEMA_PATH = Path(__file__).with_name("bundle.schema.json")
 
 #: How the sha256 values in bundle.json are computed (written into bundle.json for the phone's coder).
 HASHING = {
@@ -90,21 +76,6 @@ RUNS_BY_TARGET: dict[str, list[dict[str, Any]]] = {
 }  # fmt: skip
 
 _FORMAT_BY_SUFFIX = {".onnx": "onnx", ".ort": "ort", ".mlpackage": "mlpackage"}
-
-
-@cache
-def bundle_schema() -> dict[str, Any]:
-    """The decoded JSON Schema of ``bundle.json``."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-def _schema_problems(doc: Any) -> list[str]:
-    from jsonschema import Draft202012Validator
-
-    from mobrecon_bench.results.schema import schema_problem
-
-    errors = sorted(Draft202012Validator(bundle_schema()).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    return [schema_problem(e) for e in errors]
 
 
 # ---------------------------------------------------------------------------------------------- making
@@ -366,7 +337,7 @@ def make_bundle(
     try:
         (tmp / "artifacts").mkdir()
         index = _index(models, tmp, log)
-        problems = _schema_problems(index)
+        problems = schema_problems(index)
         if problems:
             raise BenchmarkError(f"internal error: the bundle index does not follow bundle.schema.json: {problems[0]}")
         (tmp / BUNDLE_JSON).write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
@@ -378,86 +349,3 @@ def make_bundle(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return MadeBundle(out, index, files)
-
-
-# ---------------------------------------------------------------------------------------------- reading
-@dataclass
-class Bundle:
-    """A bundle as the host reads it back (ingest): the validated index and its raw tensors.
-
-    Attributes:
-        folder: the bundle folder.
-        index: decoded bundle.json.
-        index_sha256: sha256 of the bundle.json bytes.
-    """
-
-    folder: Path
-    index: dict[str, Any]
-    index_sha256: str
-
-    @property
-    def inputs_sha256(self) -> str:
-        """sha256 of the verification-input file."""
-        return self.index["inputs"]["tensor"]["sha256"]
-
-    def artifact(self, artifact_id: str) -> dict[str, Any] | None:
-        """The artifact entry with this id (file name), or None."""
-        return next((a for a in self.index["artifacts"] if a["id"] == artifact_id), None)
-
-    def model(self, model_id: str) -> dict[str, Any]:
-        """The model entry with this id."""
-        return next(m for m in self.index["models"] if m["id"] == model_id)
-
-    def read_tensor(self, entry: dict[str, Any]) -> np.ndarray:
-        """A raw tensor file of the bundle as float32 [shape], checked against its size and sha256.
-
-        Raises:
-            BenchmarkError: missing file, wrong size or changed bytes.
-        """
-        import hashlib
-
-        path = self.folder / entry["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise BenchmarkError(f"bundle file {entry['file']} cannot be read: {err.strerror or err}") from None
-        expected = 4 * int(np.prod(entry["shape"]))
-        if len(data) != expected or len(data) != entry["size_bytes"]:
-            raise BenchmarkError(f"bundle file {entry['file']} has {len(data)} bytes; its shape {entry['shape']} implies {expected}")
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise BenchmarkError(f"bundle file {entry['file']} changed since the bundle was made (sha256 mismatch)")
-        kind = {"float32": ("<f4", np.float32), "int32": ("<i4", np.int32)}[entry["dtype"]]
-        return np.frombuffer(data, dtype=kind[0]).reshape(entry["shape"]).astype(kind[1])
-
-    def expected_outputs(self, model_id: str) -> dict[str, np.ndarray]:
-        """The PyTorch float32 outputs of a model for all N inputs: name -> [N, ...]."""
-        return {e["name"]: self.read_tensor(e) for e in self.model(model_id)["expected_outputs"]}
-
-    def inputs(self) -> np.ndarray:
-        """The verification inputs, [N, 3, S, S] float32."""
-        return self.read_tensor(self.index["inputs"]["tensor"])
-
-
-def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
-    """Read and validate a bundle folder's bundle.json (the raw tensors are read on demand).
-
-    Raises:
-        BenchmarkError: not a bundle folder, not JSON, or not following ``bundle.schema.json``.
-    """
-    import hashlib
-
-    from mobrecon_bench.jsonio import read_json
-
-    folder = Path(folder)
-    path = folder / BUNDLE_JSON
-    if not folder.is_dir():
-        raise BenchmarkError(f"bundle folder {folder} does not exist")
-    if not path.is_file():
-        raise BenchmarkError(f"{folder} has no {BUNDLE_JSON}: not a bundle (make one with `mobrecon device bundle EXPORT_DIR`)")
-    raw, index = read_json(path, "bundle index")
-    if isinstance(index, dict) and index.get("format") != BUNDLE_FORMAT:
-        raise BenchmarkError(f"{path} is not a {BUNDLE_FORMAT} index (format {index.get('format')!r})")
-    problems = _schema_problems(index)
-    if problems:
-        raise BenchmarkError(f"{path} does not follow the bundle schema: {problems[0]}")
-    return Bundle(folder, index, hashlib.sha256(raw).hexdigest())

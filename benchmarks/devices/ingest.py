@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from mobrecon_bench.devices.bundle import Bundle, read_bundle
+from mobrecon_bench.devices.bundle_read import Bundle, read_bundle
 from mobrecon_bench.devices.device_classes import UNCLASSIFIED, classify, describe_class
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.jsonio import read_json
@@ -210,7 +210,7 @@ def ingest_file(path: str | os.PathLike[str], bundle: Bundle, notes: list[str] |
 
     Args:
         path: the phone's result file.
-        bundle: the bundle it ran (:func:`mobrecon_bench.devices.bundle.read_bundle`).
+        bundle: the bundle it ran (:func:`mobrecon_bench.devices.bundle_read.read_bundle`).
         notes: list that receives one line per disagreement or change (also stored in the result).
 
     Returns:

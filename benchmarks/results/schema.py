@@ -24,11 +24,12 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from mobrecon_bench.errors import BenchmarkError
+from mobrecon_bench.results.phone_fields import BundleRef, Harness, IngestInfo, MemorySamples, RawOutputs, Tensor, Thermal
+from mobrecon_bench.results.validation import SCHEMA_PATH, SCHEMA_VERSION, result_schema, schema_problem, validate_document
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -60,10 +61,6 @@ __all__ = [
     "save_result",
 ]
 
-#: Version of the result schema written by this tool; bumped on any incompatible change. Version 1
-#: files (host fields only) are read unchanged; version 2 adds the optional phone fields.
-SCHEMA_VERSION = 2
-SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
 
 Status = Literal["ok", "export_failed", "verification_failed", "skipped"]
 STATUSES: tuple[str, ...] = typing.get_args(Status)
@@ -227,53 +224,6 @@ RecordKey = tuple[str, str | None, str, int, str, str]
 
 
 @dataclass
-class MemorySamples:
-    """Process memory around each round as a phone measures it, MiB.
-
-    Attributes:
-        metric: "phys_footprint" (iOS task_vm_info), "pss" (Android Debug.getPss) or "rss".
-        before_mib: before each round's session loaded.
-        after_mib: after each round's timed runs, session alive.
-    """
-
-    metric: str
-    before_mib: list[float] = field(default_factory=list)
-    after_mib: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Tensor:
-    """One output tensor for all N bundle inputs: row-major little-endian float32, base64 (RFC 4648).
-
-    Attributes:
-        name: output name ("verts", "uv").
-        shape: [N, ...], e.g. [8, 778, 3].
-        dtype: "float32".
-        byte_order: "little".
-        data_base64: the bytes, padded standard base64.
-    """
-
-    name: str
-    shape: list[int]
-    dtype: str
-    byte_order: str
-    data_base64: str
-
-
-@dataclass
-class RawOutputs:
-    """A phone's outputs for the bundle's verification inputs, one list of tensors per round.
-
-    Attributes:
-        inputs_sha256: sha256 of the bundle's input file the outputs answer.
-        rounds: per round (fresh session), the output tensors.
-    """
-
-    inputs_sha256: str
-    rounds: list[list[Tensor]] = field(default_factory=list)
-
-
-@dataclass
 class BenchmarkRecord:
     """One (artifact, runtime, threads, precision) row of a run.
 
@@ -348,62 +298,6 @@ class HostLoad:
 
     load_average_start: list[float]
     load_average_end: list[float]
-
-
-@dataclass
-class Harness:
-    """The program that measured a phone result: name, version, platform ("android", "ios", "macos")."""
-
-    name: str
-    version: str
-    platform: str
-
-
-@dataclass
-class BundleRef:
-    """Which verification bundle a phone ran: its format and the sha256 of bundle.json and of the inputs."""
-
-    format: str
-    bundle_json_sha256: str
-    inputs_sha256: str
-
-
-@dataclass
-class Thermal:
-    """Device thermal state at the start and end of a run.
-
-    Attributes:
-        scale: "ios-thermal-state" (ProcessInfo.ThermalState) or "android-thermal-status"
-            (PowerManager.THERMAL_STATUS_*).
-        start, end: the state's name on that scale, None if unknown.
-    """
-
-    scale: str
-    start: str | None
-    end: str | None
-
-
-@dataclass
-class IngestInfo:
-    """What ``mobrecon bench ingest`` recomputed and decided about a phone result (never written by a phone).
-
-    Attributes:
-        ingested_utc: when, ISO 8601 UTC.
-        source_file: the phone's file name.
-        source_sha256: sha256 of that file.
-        bundle_json_sha256: the bundle it was checked against.
-        reported_device_class: device_class as the phone wrote it.
-        device_class_rule: the class-table row that assigned ``device.device_class``, with its source.
-        notes: disagreements between the phone's figures and the host's, and other changes.
-    """
-
-    ingested_utc: str
-    source_file: str
-    source_sha256: str
-    bundle_json_sha256: str
-    reported_device_class: str
-    device_class_rule: str
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -487,93 +381,6 @@ def _build(tp: Any, value: Any) -> Any:
     if tp is int and value is not None:
         return int(value)
     return value
-
-
-@cache
-def result_schema() -> dict[str, Any]:
-    """The decoded JSON Schema of result files (``result.schema.json``)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-@cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    schema = result_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
-_JSON_TYPES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number"), (list, "array"), (dict, "object"))
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return next((name for tp, name in _JSON_TYPES if isinstance(value, tp)), type(value).__name__)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def schema_problem(error: Any) -> str:
-    """One "path: problem" line for a ``jsonschema`` error, short whatever the size of the instance."""
-    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    kind, expected, value = error.validator, error.validator_value, error.instance
-    if kind == "required":
-        missing = [k for k in expected if isinstance(value, dict) and k not in value]
-        problem = f"missing required field {missing[0]!r}" if missing else error.message
-    elif kind == "additionalProperties" and isinstance(value, dict):
-        known = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in value if k not in known)
-        problem = f"unexpected field {extra[0]!r}" if extra else error.message
-    elif kind == "type":
-        names = " or ".join(expected) if isinstance(expected, list) else expected
-        problem = f"expected {names}, got {_json_type(value)}"
-    elif kind == "enum":
-        problem = f"{_short(value)} is not one of {expected}"
-    elif kind == "const":
-        problem = f"{_short(value)} is not {expected!r}"
-    elif kind == "pattern":
-        problem = f"{_short(value)} does not match pattern {expected}"
-    elif kind == "minimum":
-        problem = f"{value} is below the minimum {expected}"
-    elif kind == "exclusiveMinimum":
-        problem = f"{value} is not above {expected}"
-    else:
-        problem = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-    return f"{path}: {problem}"
-
-
-def _semantic_problems(doc: dict[str, Any]) -> list[str]:
-    """Rules JSON Schema would need conditionals for: ok rows carry samples and summaries."""
-    problems = []
-    for i, rec in enumerate(doc.get("records", [])):
-        where = f"$.records[{i}]"
-        if rec["status"] == "ok":
-            if not any(rec["latency_ms_samples"]):
-                problems.append(f"{where}: status 'ok' but latency_ms_samples is empty")
-            for name in ("median_ms", "p10_ms", "p90_ms", "fps"):
-                if rec.get(name) is None:
-                    problems.append(f"{where}: status 'ok' but {name} is missing")
-        elif not rec["reason"]:
-            problems.append(f"{where}: status '{rec['status']}' needs a reason")
-    return problems
-
-
-def validate_document(doc: Any) -> list[str]:
-    """Problems of a decoded result document, as "path: problem" strings; empty if valid.
-
-    Checks the JSON Schema (structure, types, enums) and then the rules it cannot state: an "ok"
-    record has samples and summaries, any other status has a reason.
-    """
-    if isinstance(doc, dict) and isinstance(doc.get("schema_version"), int) and doc["schema_version"] > SCHEMA_VERSION:
-        return [f"$.schema_version: {doc['schema_version']} is newer than this tool reads ({SCHEMA_VERSION})"]
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [schema_problem(e) for e in errors]
-    return problems or _semantic_problems(doc)
 
 
 def load_result(path: str | os.PathLike[str]) -> BenchmarkResult:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mobrecon_bench.devices.bundle import Bundle
+from mobrecon_bench.devices.bundle_read import Bundle
 from mobrecon_bench.results.schema import (
     Accuracy, Artifact, BenchmarkRecord, BenchmarkResult, BundleRef, Device, Harness, Method, RawOutputs, RuntimeInfo,
     Tensor, Thermal,

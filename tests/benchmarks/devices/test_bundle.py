@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mobrecon_bench.devices.bundle import BUNDLE_JSON, INPUTS_FILE, make_bundle, read_bundle
+from mobrecon_bench.devices.bundle import make_bundle
+from mobrecon_bench.devices.bundle_read import BUNDLE_JSON, INPUTS_FILE, read_bundle
 from mobrecon_bench.errors import BenchmarkError
 
 pytestmark = pytest.mark.slow

@@ -69,7 +69,7 @@ def example_result_text() -> str:
 
 
 def example_result_for_bundle(bundle: Any, artifact_id: str, *, median_ms: float = 12.5) -> dict[str, Any]:
-    """The example made consistent with a real bundle (``mobrecon_bench.devices.bundle.Bundle``): its
+    """The example made consistent with a real bundle (``mobrecon_bench.devices.bundle_read.Bundle``): its
     artifact, hashes and expected outputs as the raw outputs, an ONNX Runtime CPU EP record as the
     Swift ORTEngine describes it, latencies around ``median_ms``."""
     doc = example_result()
