@@ -276,10 +276,10 @@ class IngestOutcome:
         for device_class, results in group_by_device_class(self.results).items():
             models = sorted({r.device.model_name for r in results})
             lines.append(f"{device_class} ({describe_class(device_class)}): {len(results)} result(s) from {', '.join(models)}")
-            rows = [("artifact", "unit", "thr", "median ms", "FPS", "accuracy", "paper target")]
+            rows = [("device", "artifact", "unit", "thr", "median ms", "FPS", "accuracy", "paper target")]
             for result in results:
                 for rec in result.records:
-                    rows.append(_row(rec, device_class))
+                    rows.append((result.device.model_name, *_row(rec, device_class)))
             widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
             lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines += [f"note: {n}" for n in self.notes]

@@ -125,7 +125,8 @@ def render_device_markdown(results: Sequence[BenchmarkResult], *, targets: Seque
     groups = group_by_device_class(results)
     target_text = "; ".join(f"{t.variant} {t.fps:g} FPS on {t.device_class} {t.compute_unit}" for t in targets)
     lines = ["# Benchmark report", "",
-             f"{len(results)} results from {len(groups)} device classes. Paper targets: {target_text} "
+             f"{len(results)} result{'s' if len(results) != 1 else ''} from {len(groups)} device "
+             f"class{'es' if len(groups) != 1 else ''}. Paper targets: {target_text} "
              f"({targets[0].source}). A target is judged only on records of its own device class and compute unit "
              "whose accuracy passed; every other record is shown beside it as not comparable.", ""]  # fmt: skip
     for device_class, members in groups.items():
