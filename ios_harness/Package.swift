@@ -6,13 +6,16 @@
 //
 // Targets, one job each:
 //   MobReconHarness   platform-neutral core: bundle reader and hashes, the benchmark loop over an
-//                     engine protocol, statistics, verification maths, result types and writer
+//                     engine protocol, statistics, verification maths, result types and writer; the
+//                     app pipeline's maths (Pipeline/: crop, warp, registration, outputs, HandPipeline)
 //   MobReconDevice    what the phone tells: utsname.machine, OS version, phys_footprint, thermal state
 //   MobReconCoreML    Core ML engine (.mlpackage, compiled on device)
 //   MobReconORT       ONNX Runtime engine (.ort / .onnx; CoreML EP or CPU EP)
-//   MobReconHand      what an app calls: load, preprocess, predict, decode to metres and pixels
-//                     (the crop and camera-space registration ports will join it)
-//   MobReconHarnessCoreTests  the core against the host's own numbers (host-vectors.json)
+//   MobReconHand      what an app calls: load, preprocess, predict, decode to metres and pixels;
+//                     HandMeshPipeline: camera frame (CVPixelBuffer, CGImage) + hand box -> mesh in metres
+//   MobReconHarnessCoreTests  the core against the host's own numbers (host-vectors.json) and the
+//                     pipeline against the shared vectors (../tests/vectors/pipeline, MOBRECON_VECTORS)
+//   MobReconHandTests         HandMeshPipeline on a CVPixelBuffer with a fake session
 //   MobReconDeviceTests       runs a bundle, writes the result JSON; one measure test per artifact
 //
 // Platforms: iOS 16 (MLComputeUnits.cpuAndNeuralEngine, MLModel.compileModel) and macOS 14. The
@@ -53,6 +56,7 @@ let package = Package(
             dependencies: ["MobReconHarness"],
             resources: [.copy("Resources/host-vectors.json")]
         ),
+        .testTarget(name: "MobReconHandTests", dependencies: ["MobReconHand", "MobReconHarness"]),
         .testTarget(
             name: "MobReconDeviceTests",
             dependencies: ["MobReconHarness", "MobReconDevice", "MobReconCoreML", "MobReconORT"],

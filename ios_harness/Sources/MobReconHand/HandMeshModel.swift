@@ -4,9 +4,8 @@
 //     let hand = try model.predict(image: crop)                                // CGImage or CVPixelBuffer
 //     hand.verticesMetres[0], hand.jointsPixels[0]
 //
-// Any engine of the harness works (`HandMeshModel(session:)`), e.g. an ORTEngine session. The crop
-// from the camera frame and the camera-space registration (the reference's 2D-1D step) are not here
-// yet; they will join this target.
+// Any engine of the harness works (`HandMeshModel(session:)`), e.g. an ORTEngine session. From a
+// camera frame and a hand box to the camera-space mesh in metres: `HandMeshPipeline`.
 
 import CoreGraphics
 import CoreVideo
@@ -44,13 +43,8 @@ public final class HandMeshModel {
     ///
     /// - Parameter tensor: [3 x 128 x 128] float32, NCHW RGB, (pixel / 255 - 0.5) / 0.5.
     public func predict(tensor: [Float]) throws -> HandMeshPrediction {
-        try session.setInput(tensor[...])
-        try session.run()
-        let outputs = try session.lastOutputs()
-        guard let verts = outputs["verts"], let uv = outputs["uv"] else {
-            throw HandMeshError.badOutput("the model gave \(outputs.keys.sorted()); expected verts and uv")
-        }
-        return try HandMeshDecoding.decode(verts: verts, uv: uv)
+        let output = try run(input: tensor)
+        return try HandMeshDecoding.decode(verts: output.verts, uv: output.uv)
     }
 
     /// One inference on a square hand crop (resized to 128 x 128).
@@ -61,5 +55,20 @@ public final class HandMeshModel {
     /// One inference on a camera frame holding the square hand crop.
     public func predict(pixelBuffer: CVPixelBuffer) throws -> HandMeshPrediction {
         try predict(tensor: preprocessor.tensor(from: pixelBuffer))
+    }
+}
+
+extension HandMeshModel: MeshModel {
+    /// One inference, the raw outputs (verts in units of 0.2 m, uv in crop units), for `HandPipeline`.
+    ///
+    /// - Parameter input: [3 x 128 x 128] float32, NCHW RGB, (pixel / 255 - 0.5) / 0.5.
+    public func run(input: [Float]) throws -> MeshOutput {
+        try session.setInput(input[...])
+        try session.run()
+        let outputs = try session.lastOutputs()
+        guard let verts = outputs["verts"], let uv = outputs["uv"] else {
+            throw HandMeshError.badOutput("the model gave \(outputs.keys.sorted()); expected verts and uv")
+        }
+        return try MeshOutput(verts: verts, uv: uv)
     }
 }

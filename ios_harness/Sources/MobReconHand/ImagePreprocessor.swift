@@ -31,19 +31,23 @@ public final class ImagePreprocessor {
     ///
     /// - Returns: [3 x size x size] float32, NCHW, RGB, normalised.
     public func tensor(from image: CGImage) throws -> [Float] {
-        let side = size
-        var rgba = [UInt8](repeating: 0, count: side * side * 4)
+        try normalise(rgba: ImagePreprocessor.rgbaBytes(of: image, width: size, height: size))
+    }
+
+    /// `image` drawn (resized if the sizes differ) into `width x height` sRGB RGBX bytes, row 0 at the top.
+    static func rgbaBytes(of image: CGImage, width: Int, height: Int) throws -> [UInt8] {
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
         let drawn: Bool = rgba.withUnsafeMutableBytes { raw in
             guard let space = CGColorSpace(name: CGColorSpace.sRGB),
-                  let context = CGContext(data: raw.baseAddress, width: side, height: side, bitsPerComponent: 8,
-                                          bytesPerRow: side * 4, space: space,
+                  let context = CGContext(data: raw.baseAddress, width: width, height: height, bitsPerComponent: 8,
+                                          bytesPerRow: width * 4, space: space,
                                           bitmapInfo: CGImageAlphaInfo.noneSkipLast.rawValue) else { return false }
             context.interpolationQuality = .high
-            context.draw(image, in: CGRect(x: 0, y: 0, width: side, height: side))
+            context.draw(image, in: CGRect(x: 0, y: 0, width: width, height: height))
             return true
         }
-        guard drawn else { throw HandMeshError.badImage("cannot make a \(side) x \(side) RGB bitmap context") }
-        return normalise(rgba: rgba)
+        guard drawn else { throw HandMeshError.badImage("cannot make a \(width) x \(height) RGB bitmap context") }
+        return rgba
     }
 
     /// A camera frame of the square hand crop (BGRA or any format Core Image reads) to the input.

@@ -132,6 +132,27 @@ def _is_stored_instance_property(node: Node) -> bool:
     return not any(c.type in ("computed_property",) for c in node.children)
 
 
+def property_bindings(declaration: Node) -> dict[str, TypeRef]:
+    """name -> type of every name a ``property_declaration`` binds, in order.
+
+    ``let a, b: Double`` gives both ``a`` and ``b`` the annotation that follows them; a name with a
+    value and no annotation (``let c = 1``) is ``inferred``.
+    """
+    bound: dict[str, TypeRef] = {}
+    pending: list[str] = []
+    for child in declaration.children:
+        if child.type == "pattern":
+            pending.append(_text(child))
+        elif child.type == "type_annotation":
+            bound.update((name, type_ref(child)) for name in pending)
+            pending = []
+        elif child.is_named and child.type not in ("modifiers", "value_binding_pattern", "comment", "computed_property"):
+            bound.update((name, TypeRef("inferred", name)) for name in pending)  # the value of `name = value`
+            pending = []
+    bound.update((name, TypeRef("inferred", name)) for name in pending)
+    return bound
+
+
 def _enum_cases(body: Node) -> dict[str, str]:
     """case name -> raw value (or the name), for ``case a``, ``case b = "x"`` and ``case c, d``."""
     cases: dict[str, str] = {}
@@ -159,12 +180,7 @@ def _read_type(node: Node, file: str) -> Iterator[SwiftType]:
         declared.cases = _enum_cases(body)
     for member in body.named_children:
         if member.type == "property_declaration" and _is_stored_instance_property(member):
-            pattern = member.child_by_field_name("name")
-            annotation = next((c for c in member.named_children if c.type == "type_annotation"), None)
-            if pattern is not None and annotation is not None:
-                declared.properties[_text(pattern)] = type_ref(annotation)
-            elif pattern is not None:
-                declared.properties[_text(pattern)] = TypeRef("inferred", _text(pattern))
+            declared.properties.update(property_bindings(member))
         elif member.type == "class_declaration":
             nested = list(_read_type(member, file))
             if nested and nested[0].name == "CodingKeys":

@@ -17,8 +17,11 @@ def test_the_package_has_its_swift_files():
     assert "Package.swift" in names
     for target in ("MobReconHarness", "MobReconDevice", "MobReconCoreML", "MobReconORT", "MobReconHand"):
         assert any(n.startswith(f"Sources/{target}/") for n in names), f"no source in target {target}"
-    for target in ("MobReconHarnessCoreTests", "MobReconDeviceTests"):
+    for target in ("MobReconHarnessCoreTests", "MobReconHandTests", "MobReconDeviceTests"):
         assert any(n.startswith(f"Tests/{target}/") for n in names), f"no source in test target {target}"
+    # the app pipeline's port: the maths in the core, the facade in MobReconHand
+    assert sum(n.startswith("Sources/MobReconHarness/Pipeline/") for n in names) >= 10
+    assert "Sources/MobReconHand/HandMeshPipeline.swift" in names
 
 
 @pytest.mark.parametrize("path", SWIFT_FILES, ids=lambda p: p.relative_to(IOS_HARNESS).as_posix())
