@@ -7,7 +7,7 @@
 //    (Core ML's compile) happens once, before round 1 (`compile_ms`).
 // 3. `warmup_iters` untimed inferences, then the timed ones: the count is fixed from round 1's
 //    warm-up speed and the time budget (at least `min_iters`). One inference = one batch-1 run on
-//    a fixed input (the bundle's last verification input); each one's wall time from
+//    a fixed input (the first bundle input labelled "random:"); each one's wall time from
 //    ContinuousClock goes into `latency_ms_samples`, one list per round.
 // 4. In the same session, after the timed runs: the N bundle inputs, one inference each; outputs
 //    stacked per name into [N, ...] and kept per round (`raw_outputs`).
@@ -71,7 +71,9 @@ public final class BenchmarkLoop {
         for state in states {
             prepare(state)
         }
-        let timedInput = bundle.inputs.item(bundle.inputCount - 1)
+        // The contract's timed input: the first verification input labelled "random:" (else the first).
+        let timedIndex = bundle.index.inputs.labels.firstIndex { $0.hasPrefix("random:") } ?? 0
+        let timedInput = bundle.inputs.item(timedIndex)
         for round in 0..<method.rounds {
             let order = method.alternateOrder && round % 2 == 1 ? Array(states.reversed()) : states
             for state in order where state.record.status == .ok {
