@@ -95,6 +95,11 @@ def read_state_dict(source: str | os.PathLike | Mapping[str, torch.Tensor]) -> t
         if not path.is_file():
             raise CheckpointError(f"checkpoint {path} does not exist or is not a file")
         sha = _file_sha256(path)
+        with path.open("rb") as fh:
+            magic = fh.read(2)
+        if not magic.startswith((b"PK", b"\x80")):  # a zip archive (torch.save) or a pickle (legacy torch.save)
+            raise CheckpointError(f"{path} is not a PyTorch checkpoint (neither a torch.save zip archive nor a legacy "
+                                  "torch.save pickle)")  # fmt: skip
         try:
             obj = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as exc:
