@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mobrecon_bench.errors import BenchmarkError
-from mobrecon_bench.reports.report import render_chart
+from mobrecon_bench.reports.report import render_chart, report_folder
 from mobrecon_bench.reports.report_sections import accuracy_text
 from mobrecon_bench.results.result_set import group_by_device_class
 from mobrecon_bench.results.schema import BenchmarkRecord, BenchmarkResult
@@ -156,11 +156,7 @@ def write_device_report(results: Sequence[BenchmarkResult], out: str | os.PathLi
     Raises:
         BenchmarkError: if the folder cannot be written.
     """
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise BenchmarkError(f"cannot create report folder {out}: {err.strerror or err}") from None
+    out = report_folder(out)
     charts: dict[str, Path] = {}
     chart_notes: list[str] = []
     for device_class, members in group_by_device_class(results).items():

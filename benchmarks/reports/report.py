@@ -27,7 +27,8 @@ from mobrecon_bench.results.schema import BenchmarkRecord, BenchmarkResult
 from mobrecon_bench.results.targets import TARGETS, Target, is_host_class, judge
 from mobrecon_bench.running.yardstick import YARDSTICK_NAME, is_yardstick
 
-__all__ = ["ReportFiles", "render_summary", "render_markdown", "render_gate_markdown", "render_chart", "write_report"]
+__all__ = ["ReportFiles", "render_summary", "render_markdown", "render_gate_markdown", "render_chart", "report_folder",
+           "write_report"]
 
 _DASH = "–"
 
@@ -273,6 +274,20 @@ def render_chart(result: BenchmarkResult, path: str | os.PathLike[str], *, targe
     return path
 
 
+def report_folder(out: str | os.PathLike[str]) -> Path:
+    """The report folder, created if needed.
+
+    Raises:
+        BenchmarkError: if it cannot be created.
+    """
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BenchmarkError(f"cannot create report folder {out}: {err.strerror or err}") from None
+    return out
+
+
 def write_report(
     result: BenchmarkResult, out: str | os.PathLike[str], *, targets: Sequence[Target] = TARGETS
 ) -> ReportFiles:
@@ -289,11 +304,7 @@ def write_report(
     Raises:
         BenchmarkError: if the folder cannot be written.
     """
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise BenchmarkError(f"cannot create report folder {out}: {err}") from None
+    out = report_folder(out)
     chart, note = None, None
     try:
         chart = render_chart(result, out / "report.png", targets=targets)
