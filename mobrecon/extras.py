@@ -19,7 +19,7 @@ from typing import Iterable
 
 from mobrecon.errors import MobReconError
 
-__all__ = ["OPTIONAL_MODULES", "MissingExtraError", "missing_extra_error", "require_modules"]
+__all__ = ["OPTIONAL_MODULES", "DISTRIBUTIONS", "MissingExtraError", "missing_extra_error", "require_modules"]
 
 #: Top-level import name -> the extra in pyproject.toml that installs it.
 OPTIONAL_MODULES: dict[str, str] = {
@@ -31,7 +31,11 @@ OPTIONAL_MODULES: dict[str, str] = {
     "matplotlib": "bench",
     "tqdm": "bench",
     "ai_edge_litert": "bench",
+    "PIL": "app",
 }
+
+#: Import names whose package on PyPI is named otherwise.
+DISTRIBUTIONS: dict[str, str] = {"PIL": "pillow"}
 
 
 class MissingExtraError(MobReconError):
@@ -43,7 +47,8 @@ class MissingExtraError(MobReconError):
     """
 
     def __init__(self, module: str, extra: str, purpose: str = "this command") -> None:
-        super().__init__(f"{purpose} needs {module}, which is not installed; it comes with the {extra} extra: "
+        package = DISTRIBUTIONS.get(module, module)
+        super().__init__(f"{purpose} needs {package}, which is not installed; it comes with the {extra} extra: "
                          f"pip install 'mobrecon-deploy[{extra}]' (from a checkout: pip install -e '.[{extra}]')")
         self.module = module
         self.extra = extra

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 import mobrecon.cli
-from mobrecon.extras import OPTIONAL_MODULES, MissingExtraError, missing_extra_error, require_modules
+from mobrecon.extras import DISTRIBUTIONS, OPTIONAL_MODULES, MissingExtraError, missing_extra_error, require_modules
 
 from ..export.mobrecon_process import run_mobrecon
 
@@ -50,7 +50,7 @@ def test_every_optional_module_is_in_the_extra_the_table_names():
     extras = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     for module, extra in OPTIONAL_MODULES.items():
         names = {spec.split(">")[0].split("=")[0].split("<")[0].strip().replace("-", "_") for spec in extras[extra]}
-        assert module in names, (module, extra, names)
+        assert DISTRIBUTIONS.get(module, module) in names, (module, extra, names)
 
 
 def test_require_modules_names_the_first_missing_one(monkeypatch):
