@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +48,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, what: str) -> Pat
     Raises:
         BenchmarkError: the folder cannot be written.
     """
-    path = Path(path)
-    tmp = None
+    from mobrecon.files import write_bytes_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        return write_bytes_atomic(path, text.encode("utf-8"))
     except OSError as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         raise BenchmarkError(f"cannot write {what} {path}: {err.strerror or err}") from None
-    return path

@@ -21,7 +21,6 @@ export or verification failed upstream, so the result table still has its row.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.metadata
 import importlib.util
 from abc import ABC, abstractmethod
@@ -32,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mobrecon.files import sha256_file
 from mobrecon_bench.errors import BenchmarkError
 from mobrecon_bench.results.schema import Accuracy, Artifact, RuntimeInfo, Status
 
@@ -44,7 +44,6 @@ __all__ = [
     "OrtRunner",
     "LiteRtRunner",
     "FailedArtifact",
-    "sha256_file",
     "random_input",
     "runner_for_file",
     "demo_runner",
@@ -86,15 +85,6 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def random_input(shape: Sequence[int], dtype: np.dtype | type, rng: np.random.Generator) -> np.ndarray:
